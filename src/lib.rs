@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 pub mod confidence;
+pub mod feed;
 pub mod indicator;
 pub mod ioc;
 
