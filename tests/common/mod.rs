@@ -16,7 +16,10 @@ pub fn arb_ip() -> impl Strategy<Value = IpAddr> {
 }
 
 fn arb_label() -> impl Strategy<Value = String> {
+    // Hyphens in the third and fourth place mark an IDNA label (`xn--`), which
+    // must then be valid punycode: keep generated labels plain.
     "[a-z0-9]([a-z0-9-]{0,14}[a-z0-9])?"
+        .prop_filter("not an IDNA-reserved label", |l| l.get(2..4) != Some("--"))
 }
 
 /// Domains under suffixes that are in the Public Suffix List, including
