@@ -299,8 +299,8 @@ pub struct Indicator {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot merge indicator \"{other}\" into \"{this}\"")]
 pub struct MergeError {
-    this: Ioc,
-    other: Ioc,
+    this: Box<Ioc>,
+    other: Box<Ioc>,
 }
 
 impl Indicator {
@@ -344,8 +344,8 @@ impl Indicator {
     pub fn merge(&mut self, other: Indicator) -> Result<(), MergeError> {
         if self.ioc != other.ioc {
             return Err(MergeError {
-                this: self.ioc.clone(),
-                other: other.ioc,
+                this: Box::new(self.ioc.clone()),
+                other: Box::new(other.ioc),
             });
         }
         let Indicator {
