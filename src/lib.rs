@@ -35,6 +35,7 @@
 
 pub mod confidence;
 pub mod feed;
+pub mod filter;
 pub mod indicator;
 pub mod ioc;
 
