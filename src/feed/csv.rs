@@ -197,6 +197,7 @@ fn split(line: &[u8], out: &mut Vec<u8>, fields: &mut Vec<Range<usize>>) -> Spli
             i += 1;
             loop {
                 match line[i..].iter().position(|&b| b == b'"') {
+                    // Fields before this one stay available.
                     None => return Split::OpenQuote,
                     Some(p) => {
                         out.extend_from_slice(&line[i..i + p]);

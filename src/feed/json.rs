@@ -214,7 +214,7 @@ fn sniff_id(text: &str) -> Option<String> {
 }
 
 /// Id and value of a record that failed to decode, read loosely.
-fn loose_fields(text: &str) -> (Option<String>, String) {
+pub(crate) fn loose_fields(text: &str) -> (Option<String>, String) {
     let Ok(serde_json::Value::Object(obj)) = serde_json::from_str::<serde_json::Value>(text) else {
         return (sniff_id(text), preview(text));
     };
@@ -295,7 +295,8 @@ impl JsonDoc {
         let tail = failure.take().map(|e| {
             let last_end = state.spans.iter().map(|s| s.end).max().unwrap_or(0);
             let rest = text.get(last_end..).unwrap_or("");
-            let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
+            let rest = rest
+                .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}'));
             Tail {
                 reason: reason_of(&e),
                 line: e.line() as u64,

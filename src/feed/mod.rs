@@ -626,10 +626,14 @@ impl<R: Read> FeedReader<R> {
                         {
                             continue;
                         }
-                        let raw = json::preview(&lossy);
+                        let (id, raw) = if *ndjson {
+                            json::loose_fields(lossy.trim())
+                        } else {
+                            (None, json::preview(&lossy))
+                        };
                         return Ok(Some((
                             pos,
-                            Err(reject(Some(*line), None, raw, RejectReason::InvalidUtf8)),
+                            Err(reject(Some(*line), id, raw, RejectReason::InvalidUtf8)),
                         )));
                     }
                 };
@@ -672,19 +676,25 @@ impl<R: Read> FeedReader<R> {
                         }
                         continue;
                     }
-                    csv::Item::Truncated => {
-                        return Ok(Some((
-                            pos,
-                            Err(reject(line, None, lossy(), RejectReason::Truncated)),
-                        )));
-                    }
-                    csv::Item::OpenQuote => {
-                        let reason = RejectReason::Malformed("unclosed quote".to_owned());
-                        return Ok(Some((pos, Err(reject(line, None, lossy(), reason)))));
-                    }
-                    csv::Item::TooLong => {
-                        let reason = RejectReason::TooLong(split.raw().len());
-                        return Ok(Some((pos, Err(reject(line, None, lossy(), reason)))));
+                    csv::Item::Truncated | csv::Item::OpenQuote | csv::Item::TooLong => {
+                        // Complete fields before the damage still name the record.
+                        let map = map.get_or_insert_with(|| {
+                            ColumnMap::new(*columns, columns.default_header())
+                        });
+                        let id = map
+                            .id_column()
+                            .and_then(|i| split.field(i))
+                            .and_then(|v| std::str::from_utf8(v).ok())
+                            .filter(|v| !v.is_empty())
+                            .map(str::to_owned);
+                        let reason = match item {
+                            csv::Item::Truncated => RejectReason::Truncated,
+                            csv::Item::OpenQuote => {
+                                RejectReason::Malformed("unclosed quote".to_owned())
+                            }
+                            _ => RejectReason::TooLong(split.raw().len()),
+                        };
+                        return Ok(Some((pos, Err(reject(line, id, lossy(), reason)))));
                     }
                     csv::Item::Record => {}
                 }
