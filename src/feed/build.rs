@@ -1,5 +1,7 @@
 //! One place where a [`RawRecord`] becomes an [`Indicator`].
 
+use std::borrow::Cow;
+
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
@@ -28,12 +30,12 @@ pub(crate) fn declared_kind(ioc_type: &str) -> Option<IocKind> {
 /// Builds the indicator; `feed` names the source. On failure the record's
 /// id and value come back with the reason.
 pub(crate) fn indicator(
-    raw: RawRecord,
+    raw: RawRecord<'_>,
     feed: &str,
 ) -> Result<Indicator, (RejectReason, Option<String>, String)> {
     match checked(&raw) {
         Ok(parts) => Ok(assemble(raw, parts, feed)),
-        Err(reason) => Err((reason, raw.id, raw.value)),
+        Err(reason) => Err((reason, raw.id.map(Cow::into_owned), raw.value.into_owned())),
     }
 }
 
@@ -47,7 +49,7 @@ struct Parts {
     reference: Option<Url>,
 }
 
-fn checked(raw: &RawRecord) -> Result<Parts, RejectReason> {
+fn checked(raw: &RawRecord<'_>) -> Result<Parts, RejectReason> {
     let ioc = match raw.ioc_type.as_deref() {
         None => Ioc::parse(&raw.value),
         Some(t) => match declared_kind(t) {
@@ -91,15 +93,18 @@ fn checked(raw: &RawRecord) -> Result<Parts, RejectReason> {
     })
 }
 
-fn assemble(raw: RawRecord, parts: Parts, feed: &str) -> Indicator {
+fn assemble(raw: RawRecord<'_>, parts: Parts, feed: &str) -> Indicator {
     let mut ind = Indicator::new(parts.ioc);
     if let Some(t) = raw.threat_type.as_deref() {
         ind.threat_type = ThreatType::from(t);
     }
     if let Some(id) = raw.malware.filter(|m| !is_null(m)) {
         ind.malware = Some(Malware {
-            id,
-            printable: raw.malware_printable.filter(|m| !is_null(m)),
+            id: id.into_owned(),
+            printable: raw
+                .malware_printable
+                .filter(|m| !is_null(m))
+                .map(Cow::into_owned),
             aliases: raw
                 .malware_alias
                 .map(|a| split_list(&a))
@@ -111,10 +116,10 @@ fn assemble(raw: RawRecord, parts: Parts, feed: &str) -> Indicator {
     ind.confidence = parts.confidence;
     ind.is_compromised = parts.is_compromised;
     ind.reference = parts.reference;
-    ind.reporter = raw.reporter.filter(|r| !is_null(r));
-    ind.tags = raw.tags.into_iter().collect();
+    ind.reporter = raw.reporter.filter(|r| !is_null(r)).map(Cow::into_owned);
+    ind.tags = raw.tags.into_iter().map(Cow::into_owned).collect();
     let mut source = Source::new(feed);
-    source.record_id = raw.id;
+    source.record_id = raw.id.map(Cow::into_owned);
     ind.sources.insert(source);
     ind
 }
@@ -137,10 +142,40 @@ pub(crate) fn timestamp(
         .strip_suffix(" UTC")
         .or_else(|| t.strip_suffix(" (UTC)"))
         .unwrap_or(t);
-    if let Ok(dt) = t.parse::<DateTime>() {
+    if let Some(dt) = civil(t).or_else(|| t.parse::<DateTime>().ok()) {
         return TimeZone::UTC.to_timestamp(dt).map(Some).map_err(|_| err());
     }
     t.parse::<Timestamp>().map(Some).map_err(|_| err())
+}
+
+/// Fast path for the exact `YYYY-MM-DD HH:MM:SS` shape abuse.ch uses.
+fn civil(t: &str) -> Option<DateTime> {
+    let b = t.as_bytes();
+    if b.len() != 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b' ' | b'T')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<i16> {
+        b[from..to].iter().try_fold(0i16, |acc, &d| {
+            d.is_ascii_digit().then(|| acc * 10 + i16::from(d - b'0'))
+        })
+    };
+    let small = |from: usize| num(from, from + 2).and_then(|v| i8::try_from(v).ok());
+    DateTime::new(
+        num(0, 4)?,
+        small(5)?,
+        small(8)?,
+        small(11)?,
+        small(14)?,
+        small(17)?,
+        0,
+    )
+    .ok()
 }
 
 #[cfg(test)]
@@ -158,6 +193,12 @@ mod tests {
         );
         assert_eq!(timestamp("last_seen", Some(""))?, None);
         assert_eq!(
+            timestamp("first_seen", Some("2024-02-29T23:59:59Z"))?.map(|t| t.as_second()),
+            Some(1_709_251_199)
+        );
+        assert!(timestamp("first_seen", Some("2023-02-29 00:00:00")).is_err());
+        assert!(timestamp("first_seen", Some("2023-01-01 24:00:00")).is_err());
+        assert_eq!(
             timestamp("last_seen", Some("yesterday")),
             Err(RejectReason::InvalidTimestamp {
                 field: "last_seen",
@@ -170,8 +211,8 @@ mod tests {
     #[test]
     fn unknown_ioc_type() {
         let raw = RawRecord {
-            value: "x".into(),
-            ioc_type: Some("ja3".into()),
+            value: Cow::Borrowed("x"),
+            ioc_type: Some(Cow::Borrowed("ja3")),
             ..RawRecord::default()
         };
         assert_eq!(

@@ -196,7 +196,7 @@ fn split(line: &[u8], out: &mut Vec<u8>, fields: &mut Vec<Range<usize>>) -> Spli
         if i < n && line[i] == b'"' {
             i += 1;
             loop {
-                match line[i..].iter().position(|&b| b == b'"') {
+                match memchr::memchr(b'"', &line[i..]) {
                     // Fields before this one stay available.
                     None => return Split::OpenQuote,
                     Some(p) => {

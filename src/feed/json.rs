@@ -239,7 +239,7 @@ pub(crate) fn decode(
     text: &str,
     key: Option<&str>,
     lossy: bool,
-) -> Result<RawRecord, (Option<String>, String, RejectReason)> {
+) -> Result<RawRecord<'static>, (Option<String>, String, RejectReason)> {
     if lossy && text.contains('\u{FFFD}') {
         let (id, raw) = loose_fields(text);
         return Err((
@@ -258,7 +258,9 @@ pub(crate) fn decode(
 }
 
 /// Decodes one ndjson line; see [`decode`].
-pub(crate) fn decode_line(text: &str) -> Result<RawRecord, (Option<String>, String, RejectReason)> {
+pub(crate) fn decode_line(
+    text: &str,
+) -> Result<RawRecord<'static>, (Option<String>, String, RejectReason)> {
     decode(text, None, false)
 }
 
@@ -322,7 +324,7 @@ impl JsonDoc {
         &mut self,
     ) -> Option<(
         u64,
-        Result<RawRecord, (Option<String>, String, RejectReason)>,
+        Result<RawRecord<'static>, (Option<String>, String, RejectReason)>,
     )> {
         let span = self.spans.get(self.next)?;
         self.next += 1;
@@ -391,7 +393,7 @@ mod tests {
         let mut d = JsonDoc::parse(doc.to_owned(), false);
         assert!(!d.envelope);
         let ids: Vec<_> = std::iter::from_fn(|| d.next_record())
-            .map(|(_, r)| r.ok().and_then(|r| r.id))
+            .map(|(_, r)| r.ok().and_then(|r| r.id).map(|id| id.into_owned()))
             .collect();
         assert_eq!(ids, vec![Some("7".to_owned()), Some("8".to_owned())]);
     }

@@ -46,6 +46,7 @@ mod json;
 mod list;
 mod raw;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{BufRead, BufReader, Chain, Cursor, Read};
@@ -416,7 +417,7 @@ impl Ingested {
 type Input<R> = BufReader<Chain<Cursor<Vec<u8>>, R>>;
 
 /// A record's position with its raw fields or its rejection.
-type RawItem = (Position, Result<RawRecord, Rejected>);
+type RawItem<'a> = (Position, Result<RawRecord<'a>, Rejected>);
 
 // One value per reader, so the size difference between variants is moot.
 #[allow(clippy::large_enum_variant)]
@@ -573,17 +574,18 @@ impl<R: Read> FeedReader<R> {
     pub fn records_read(&self) -> u64 {
         self.records
     }
+}
 
-    /// Reads the next record as raw fields, or the rejection.
-    fn next_raw(&mut self) -> Result<Option<RawItem>, std::io::Error> {
-        let record = self.records + 1;
+impl<R: Read> Inner<R> {
+    /// Reads record number `record` as raw fields, or its rejection.
+    fn next_raw(&mut self, record: u64) -> Result<Option<RawItem<'_>>, std::io::Error> {
         let reject = |line: Option<u64>, id: Option<String>, raw: String, reason| Rejected {
             position: Position { record, line },
             record_id: id,
             raw,
             reason,
         };
-        match &mut self.inner {
+        match self {
             Inner::Json(doc) => {
                 if let Some((line, res)) = doc.next_record() {
                     let pos = Position {
@@ -648,8 +650,9 @@ impl<R: Read> FeedReader<R> {
                 let Some(value) = list::value(text) else {
                     continue;
                 };
+                // Owned: a borrow of `buf` cannot leave this loop.
                 let raw = RawRecord {
-                    value: list::refang(value).into_owned(),
+                    value: Cow::Owned(list::refang(value).into_owned()),
                     ..RawRecord::default()
                 };
                 return Ok(Some((pos, Ok(raw))));
@@ -700,19 +703,16 @@ impl<R: Read> FeedReader<R> {
                 }
                 let map =
                     map.get_or_insert_with(|| ColumnMap::new(*columns, columns.default_header()));
-                let text = std::str::from_utf8(split.fields_bytes());
-                let field = |i: usize| -> Option<String> {
-                    let r = split.range(i)?;
-                    text.as_ref().ok().and_then(|t| t.get(r)).map(str::to_owned)
-                };
-                let id = map.id_column().and_then(field);
+                let text = std::str::from_utf8(split.fields_bytes()).ok();
+                let field = |i: usize| -> Option<&str> { text?.get(split.range(i)?) };
+                let id = map.id_column().and_then(field).map(str::to_owned);
                 let value = || {
                     map.value_column()
                         .and_then(|i| split.field(i))
                         .map(|v| String::from_utf8_lossy(v).into_owned())
                         .unwrap_or_else(lossy)
                 };
-                if text.is_err() {
+                if text.is_none() {
                     let id = map
                         .id_column()
                         .and_then(|i| split.field(i))
@@ -747,7 +747,7 @@ impl<R: Read> Iterator for FeedReader<R> {
         if self.done {
             return None;
         }
-        let (position, raw) = match self.next_raw() {
+        let (position, raw) = match self.inner.next_raw(self.records + 1) {
             Ok(Some(r)) => r,
             Ok(None) => {
                 self.done = true;

@@ -2,28 +2,31 @@
 //! a flat bag of optional strings, before one shared step builds the
 //! `Indicator`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 /// One record as read from a feed, before interpretation.
+/// Fields borrow from the reader's buffer where the format allows (CSV,
+/// lists) and own their text where it does not (JSON).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct RawRecord {
-    pub id: Option<String>,
-    pub value: String,
-    pub ioc_type: Option<String>,
-    pub threat_type: Option<String>,
-    pub malware: Option<String>,
-    pub malware_printable: Option<String>,
-    pub malware_alias: Option<String>,
-    pub first_seen: Option<String>,
-    pub last_seen: Option<String>,
-    pub confidence: Option<String>,
-    pub is_compromised: Option<String>,
-    pub reference: Option<String>,
-    pub reporter: Option<String>,
-    pub tags: Vec<String>,
+pub(crate) struct RawRecord<'a> {
+    pub id: Option<Cow<'a, str>>,
+    pub value: Cow<'a, str>,
+    pub ioc_type: Option<Cow<'a, str>>,
+    pub threat_type: Option<Cow<'a, str>>,
+    pub malware: Option<Cow<'a, str>>,
+    pub malware_printable: Option<Cow<'a, str>>,
+    pub malware_alias: Option<Cow<'a, str>>,
+    pub first_seen: Option<Cow<'a, str>>,
+    pub last_seen: Option<Cow<'a, str>>,
+    pub confidence: Option<Cow<'a, str>>,
+    pub is_compromised: Option<Cow<'a, str>>,
+    pub reference: Option<Cow<'a, str>>,
+    pub reporter: Option<Cow<'a, str>>,
+    pub tags: Vec<Cow<'a, str>>,
 }
 
 /// ThreatFox record as found in API responses (`get_iocs`, `search_ioc`, …),
@@ -62,22 +65,23 @@ pub(crate) struct JsonRecord {
 }
 
 impl JsonRecord {
-    pub(crate) fn into_raw(self, key: Option<&str>) -> RawRecord {
+    pub(crate) fn into_raw(self, key: Option<&str>) -> RawRecord<'static> {
+        let own = |v: Option<String>| v.map(Cow::Owned);
         RawRecord {
-            id: self.id.or_else(|| key.map(str::to_owned)),
-            value: self.ioc,
-            ioc_type: self.ioc_type,
-            threat_type: self.threat_type,
-            malware: self.malware,
-            malware_printable: self.malware_printable,
-            malware_alias: self.malware_alias,
-            first_seen: self.first_seen,
-            last_seen: self.last_seen,
-            confidence: self.confidence_level,
-            is_compromised: self.is_compromised,
-            reference: self.reference,
-            reporter: self.reporter,
-            tags: self.tags,
+            id: own(self.id.or_else(|| key.map(str::to_owned))),
+            value: Cow::Owned(self.ioc),
+            ioc_type: own(self.ioc_type),
+            threat_type: own(self.threat_type),
+            malware: own(self.malware),
+            malware_printable: own(self.malware_printable),
+            malware_alias: own(self.malware_alias),
+            first_seen: own(self.first_seen),
+            last_seen: own(self.last_seen),
+            confidence: own(self.confidence_level),
+            is_compromised: own(self.is_compromised),
+            reference: own(self.reference),
+            reporter: own(self.reporter),
+            tags: self.tags.into_iter().map(Cow::Owned).collect(),
         }
     }
 }
@@ -353,11 +357,15 @@ impl ColumnMap {
     }
 
     /// Builds a raw record from already UTF-8-checked fields.
-    pub(crate) fn record(&self, field: impl Fn(usize) -> Option<String>) -> RawRecord {
-        let get = |i: Option<usize>| i.and_then(&field).filter(|v| !is_null(v));
+    pub(crate) fn record<'a>(&self, field: impl Fn(usize) -> Option<&'a str>) -> RawRecord<'a> {
+        let get = |i: Option<usize>| {
+            i.and_then(&field)
+                .filter(|v| !is_null(v))
+                .map(Cow::Borrowed)
+        };
         let mut raw = RawRecord {
             id: get(self.id),
-            value: self.value.and_then(&field).unwrap_or_default(),
+            value: Cow::Borrowed(self.value.and_then(&field).unwrap_or_default()),
             ioc_type: get(self.ioc_type),
             threat_type: get(self.threat_type),
             malware: get(self.malware),
@@ -369,17 +377,28 @@ impl ColumnMap {
             is_compromised: get(self.is_compromised),
             reference: get(self.reference),
             reporter: get(self.reporter),
-            tags: get(self.tags).map(|t| split_list(&t)).unwrap_or_default(),
+            tags: self
+                .tags
+                .and_then(&field)
+                .filter(|v| !is_null(v))
+                .map(|t| {
+                    t.split(',')
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(Cow::Borrowed)
+                        .collect()
+                })
+                .unwrap_or_default(),
         };
         match self.columns {
             Columns::ThreatFox => {}
             Columns::Urlhaus => {
-                raw.ioc_type = Some("url".to_owned());
-                raw.threat_type = Some("payload_delivery".to_owned());
+                raw.ioc_type = Some(Cow::Borrowed("url"));
+                raw.threat_type = Some(Cow::Borrowed("payload_delivery"));
             }
             Columns::MalwareBazaar => {
-                raw.ioc_type = Some("sha256_hash".to_owned());
-                raw.threat_type = Some("payload".to_owned());
+                raw.ioc_type = Some(Cow::Borrowed("sha256_hash"));
+                raw.threat_type = Some(Cow::Borrowed("payload"));
             }
         }
         raw
@@ -438,7 +457,7 @@ mod tests {
             "0",
             "abuse_ch",
         ];
-        let raw = map.record(|i| row.get(i).map(|s| (*s).to_owned()));
+        let raw = map.record(|i| row.get(i).copied());
         assert_eq!(raw.last_seen, None);
         assert_eq!(raw.reference, None);
         assert_eq!(raw.malware_alias.as_deref(), Some("Agentemis,BEACON"));
