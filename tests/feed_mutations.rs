@@ -241,3 +241,109 @@ fn strict_mode_stops_at_the_damaged_record() {
         ))
     );
 }
+
+#[test]
+fn unclosed_quote_and_wrong_field_count_stay_local() {
+    let bytes = read("threatfox_recent_15col.csv");
+    let text = String::from_utf8_lossy(&bytes);
+    for (from, to, reason) in [
+        (
+            "\"XWorm,c2\", \"0\", \"abuse_ch\"\r\n",
+            "\"XWorm,c2\", \"0\", \"abuse_ch\r\n",
+            "malformed record: unclosed quote",
+        ),
+        (
+            "\"aliexpress.us.com\", ",
+            "\"aliexpress.us.com, ",
+            "expected 15 fields, found 14",
+        ),
+    ] {
+        let broken = text.replacen(from, to, 1);
+        assert_ne!(broken, text);
+        let got = ingest("broken csv", broken.as_bytes());
+        let reasons: Vec<_> = got
+            .rejected
+            .iter()
+            .map(|r| (r.position.line, r.record_id.clone(), r.reason.to_string()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [(Some(12), Some("1000003".to_owned()), reason.to_owned())]
+        );
+        // Six records: one rejected, one merged, four accepted.
+        assert_eq!((got.accepted.len(), got.merged.len()), (4, 1));
+    }
+
+    let extra = text.replacen(
+        "\"0\", \"abuse_ch\"\r\n\"2026-05-10 18:00",
+        "\"0\", \"abuse_ch\", \"extra\"\r\n\"2026-05-10 18:00",
+        1,
+    );
+    assert_ne!(extra, text);
+    let got = ingest("extra field", extra.as_bytes());
+    let reasons: Vec<_> = got.rejected.iter().map(|r| r.reason.clone()).collect();
+    assert_eq!(
+        reasons,
+        [RejectReason::FieldCount {
+            expected: 15,
+            found: 16
+        }]
+    );
+    assert_eq!(got.rejected[0].record_id.as_deref(), Some("1000005"));
+}
+
+mod random_damage {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn all_fixtures() -> Vec<(&'static str, Vec<u8>)> {
+        [
+            "xworm_seed_api.json",
+            "threatfox_export.json",
+            "threatfox_items.ndjson",
+            "threatfox_recent_15col.csv",
+            "threatfox_full_14col.csv",
+            "urlhaus_recent.csv",
+            "malwarebazaar_recent.csv",
+            "indicators_defanged.txt",
+        ]
+        .into_iter()
+        .map(|f| (f, read(f)))
+        .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Any damage gives a balanced result or a feed-level error, never a panic.
+        #[test]
+        fn damaged_fixtures_never_panic(
+            which in 0usize..8,
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6),
+            cut in prop::option::of(any::<prop::sample::Index>()),
+        ) {
+            let fixtures = all_fixtures();
+            let (name, mut bytes) = fixtures[which].clone();
+            for (at, byte) in edits {
+                let i = at.index(bytes.len());
+                bytes[i] = byte;
+            }
+            if let Some(cut) = cut {
+                bytes.truncate(cut.index(bytes.len() + 1));
+            }
+            match feed::ingest(&bytes[..]) {
+                Ok(got) => prop_assert!(got.is_balanced(), "{}", name),
+                Err(FeedError::Empty { .. } | FeedError::UnknownFormat { .. } | FeedError::Api { .. }) => {}
+                Err(e) => prop_assert!(false, "{}: {}", name, e),
+            }
+        }
+
+        /// Arbitrary bytes, too.
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            if let Ok(got) = feed::ingest(&bytes[..]) {
+                prop_assert!(got.is_balanced());
+            }
+        }
+    }
+}
