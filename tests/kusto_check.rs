@@ -469,3 +469,97 @@ fn asim_parsers_are_declared_with_their_schema_columns() {
     };
     assert_error(&cases[0], &outcomes[0], "KS211");
 }
+
+#[test]
+fn analyzers_add_advice_without_failing_the_query() {
+    let mut cases = seed_cases();
+    cases.push(Case::new(
+        "has-ipv4",
+        "DnsEvents | where IPAddresses has \"104.168.5.18\" | project TimeGenerated, Name",
+    ));
+    let options = Options {
+        analyzers: true,
+        ..Options::default()
+    };
+    let Some(outcomes) = kusto::check_with_or_skip(&options, &cases) else {
+        return;
+    };
+    for (case, outcome) in cases.iter().zip(&outcomes).take(3) {
+        assert_passed(case, outcome);
+        assert_eq!(
+            outcome.diagnostics,
+            Vec::new(),
+            "{}",
+            outcome.describe(&case.query)
+        );
+    }
+    let advice = &outcomes[3];
+    assert!(advice.ok, "{}", advice.describe(&cases[3].query));
+    let codes: Vec<(&str, &str)> = advice
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.as_str(), d.severity.as_str()))
+        .collect();
+    assert_eq!(codes, [("KS514", "Suggestion")]);
+    assert_eq!(advice.diagnostics[0].snippet(&cases[3].query), "has");
+}
+
+#[test]
+fn command_line_exit_codes() {
+    if !kusto::default_schema().is_file() {
+        println!("{}", kusto::SKIP_MESSAGE);
+        return;
+    }
+    let clean = format!(
+        "{}\n",
+        serde_json::json!({ "id": "seed", "query": SEED_DNS })
+    );
+    let Ok(ok) = kusto::run_cli(&[], &clean) else {
+        println!("{}", kusto::SKIP_MESSAGE);
+        return;
+    };
+    assert_eq!(ok.code, Some(0), "{ok:?}");
+    assert_eq!(ok.stdout.lines().count(), 1);
+
+    let run =
+        |args: &[&str], input: &str| kusto::run_cli(args, input).expect("checker ran once already");
+    // A literal mismatch alone fails the run.
+    let mismatch = serde_json::json!({ "id": "lit", "query": SEED_DNS, "literals": ["evil.com"] });
+    let literal = run(&[], &format!("{clean}{mismatch}\n"));
+    assert_eq!(literal.code, Some(1), "{literal:?}");
+    assert_eq!(literal.stdout.lines().count(), 2);
+
+    // Errors of each kind, one answer per input line, in order.
+    let bad = serde_json::json!({ "id": "bad", "query": "DnsEvents | where name == 'x'" });
+    let long = serde_json::json!({ "id": "long", "query": SEED_DNS, "max_chars": 10 });
+    let failed = run(&[], &format!("{bad}\n{long}\n{{not json\n"));
+    assert_eq!(failed.code, Some(1), "{failed:?}");
+    let summary: Vec<String> = failed
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|a| format!("{} {}", a["id"], a["diagnostics"][0]["code"]))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            r#""bad" "KS142""#,
+            r#""long" "LEN001""#,
+            r#"null "INPUT001""#
+        ]
+    );
+
+    // Usage and set-up errors exit with 2.
+    let bad_flag = run(&["--platform", "splunk"], "");
+    assert_eq!(bad_flag.code, Some(2));
+    assert!(
+        bad_flag.stderr.contains("unknown platform 'splunk'"),
+        "{bad_flag:?}"
+    );
+    let bad_schema = run(&["--schema", "/nonexistent/schema.json"], &clean);
+    assert_eq!(bad_schema.code, Some(2));
+    assert!(
+        bad_schema.stderr.contains("cannot read schema"),
+        "{bad_schema:?}"
+    );
+}
