@@ -3,7 +3,8 @@
 // @kusto/language-service-next, a Bridge.NET build of the C# library).
 //
 // Input (stdin): one JSON object per line,
-//   {"id": "...", "query": "...", "literals": ["...", ...]}   ("literals" optional)
+//   {"id": "...", "query": "...", "literals": ["...", ...]}   ("literals" optional;
+//   "platform", "max_chars", "analyzers" override the command line per line)
 // Output (stdout): one JSON object per input line, in input order,
 //   {"id", "ok", "diagnostics": [{"code","message","start","length","severity"}],
 //    "literals_ok": bool|null, "literal_mismatches": [{"kind","value"}], "literals_found"?}
@@ -337,7 +338,19 @@ async function main() {
   const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of rl) {
     if (line.trim() === '') continue;
-    const result = checkOne(K, globalsFor, opts, line);
+    let result;
+    try {
+      result = checkOne(K, globalsFor, opts, line);
+    } catch (err) {
+      // Kusto.Language itself failed on this query: report it, keep going.
+      result = inputError(null, `internal error: ${err && err.message ? err.message : err}`);
+      result.diagnostics[0].code = 'INTERNAL001';
+      try {
+        result.id = JSON.parse(line).id;
+      } catch (_) {
+        // keep null
+      }
+    }
     if (!result.ok || result.literals_ok === false) failed = true;
     const text = `${JSON.stringify(result, wellFormed)}\n`;
     if (!process.stdout.write(text)) {
