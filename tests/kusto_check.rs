@@ -133,6 +133,14 @@ fn schema_and_syntax_mistakes_are_reported() {
             "DeviceNetworkEvents | where RemoteIP in ()",
         ),
         Case::new("let-without-semicolon", "let x = 1\nprint x"),
+        Case::new(
+            "datetime-vs-string",
+            "DeviceNetworkEvents | where Timestamp > \"2024-01-01\"",
+        ),
+        Case::new(
+            "ago-of-string",
+            "DeviceNetworkEvents | where Timestamp > ago(\"1d\")",
+        ),
         // Byte offsets: the two-byte 'é' comes before the bad name.
         Case::new("offset-after-non-ascii", "print a = 'é', b = RemoteIp"),
     ];
@@ -140,7 +148,8 @@ fn schema_and_syntax_mistakes_are_reported() {
         return;
     };
     let expected = [
-        "KS142", "KS142", "KS204", "KS211", "KS002", "KS002", "KS001", "KS006", "KS005", "KS142",
+        "KS142", "KS142", "KS204", "KS211", "KS002", "KS002", "KS001", "KS006", "KS005", "KS106",
+        "KS107", "KS142",
     ];
     for ((case, outcome), code) in cases.iter().zip(&outcomes).zip(expected) {
         assert_error(case, outcome, code);
@@ -148,11 +157,11 @@ fn schema_and_syntax_mistakes_are_reported() {
     let unknown = &outcomes[0].diagnostics[0];
     assert_eq!(unknown.snippet(&cases[0].query), "RemoteIp");
     assert_eq!((unknown.start, unknown.length), (28, 8));
-    let after = outcomes[9]
+    let after = outcomes[11]
         .diagnostics
         .iter()
         .find(|d| d.code == "KS142")
-        .map(|d| d.snippet(&cases[9].query));
+        .map(|d| d.snippet(&cases[11].query));
     assert_eq!(after, Some("RemoteIp"));
 }
 
@@ -562,4 +571,32 @@ fn command_line_exit_codes() {
         bad_schema.stderr.contains("cannot read schema"),
         "{bad_schema:?}"
     );
+}
+
+#[test]
+fn a_custom_schema_replaces_the_shared_one() {
+    let dir = std::env::temp_dir().join(format!("kusto-check-schema-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let schema = dir.join("schema.json");
+    let text =
+        r#"{"Hunt": [["TimeGenerated", "datetime"], ["odd name", "string"], ["Port", "int"]]}"#;
+    std::fs::write(&schema, text).expect("write schema");
+    let cases = vec![
+        Case::new(
+            "custom",
+            "Hunt | where ['odd name'] == 'x' and Port == 443 | project TimeGenerated",
+        ),
+        Case::new("shared-table-absent", "DnsEvents | take 1"),
+        Case::new("port-type", "Hunt | where Port > ago(1d)"),
+    ];
+    let options = Options {
+        schema: Some(schema),
+        ..Options::default()
+    };
+    let outcomes = kusto::check_with_or_skip(&options, &cases);
+    let _ = std::fs::remove_dir_all(&dir);
+    let Some(outcomes) = outcomes else { return };
+    assert_passed(&cases[0], &outcomes[0]);
+    assert_error(&cases[1], &outcomes[1], "KS204");
+    assert!(!outcomes[2].ok, "{}", outcomes[2].describe(&cases[2].query));
 }
