@@ -272,6 +272,21 @@ pub fn check_with_or_skip(options: &Options, cases: &[Case]) -> Option<Vec<Outco
     }
 }
 
+/// Whether the checker package is installed and `schema` exists; when not,
+/// panics if `KUSTO_CHECK_REQUIRED=1`, else says what is missing. (Whether
+/// `node` runs shows only when the checker is started.)
+pub fn available(schema: &Path) -> Result<(), CheckUnavailable> {
+    let package = manifest_dir()
+        .join("tools/kusto-check/node_modules/@kusto/language-service-next/package.json");
+    if !package.is_file() {
+        return unavailable(format!("{} is missing", package.display()));
+    }
+    if !schema.is_file() {
+        return unavailable(format!("schema {} is missing", schema.display()));
+    }
+    Ok(())
+}
+
 /// Output of one command-line run of the checker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CliRun {
@@ -284,13 +299,10 @@ pub struct CliRun {
 }
 
 /// Runs `node check.js ARGS` once with `input` on standard input (for tests
-/// of the command line itself: exit codes, argument errors).
+/// of the command line itself: exit codes, argument errors). Unavailable
+/// under the same conditions as [`check`] with the default schema.
 pub fn run_cli(args: &[&str], input: &str) -> Result<CliRun, CheckUnavailable> {
-    let package = manifest_dir()
-        .join("tools/kusto-check/node_modules/@kusto/language-service-next/package.json");
-    if !package.is_file() {
-        return unavailable(format!("{} is missing", package.display()));
-    }
+    available(&default_schema())?;
     let node = node_program();
     let mut child = match Command::new(&node)
         .arg(checker_script())
@@ -324,7 +336,6 @@ struct Checker {
     child: Child,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
-    schema: PathBuf,
 }
 
 impl Checker {
@@ -346,7 +357,6 @@ impl Checker {
             child,
             stdin,
             stdout: BufReader::new(stdout),
-            schema: schema.to_owned(),
         })
     }
 
@@ -414,34 +424,23 @@ static SHARED: Mutex<Option<Checker>> = Mutex::new(None);
 /// process of its own. Panics if the checker misbehaves (crash, malformed
 /// output), since that is a bug in the tool rather than a verdict on a query.
 pub fn check_with(options: &Options, cases: &[Case]) -> Result<Vec<Outcome>, CheckUnavailable> {
-    let package = manifest_dir()
-        .join("tools/kusto-check/node_modules/@kusto/language-service-next/package.json");
-    if !package.is_file() {
-        return unavailable(format!("{} is missing", package.display()));
-    }
     let schema = options.schema.clone().unwrap_or_else(default_schema);
-    if !schema.is_file() {
-        return unavailable(format!("schema {} is missing", schema.display()));
-    }
+    available(&schema)?;
 
+    if schema != default_schema() {
+        let mut checker = Checker::spawn(&schema).or_else(unavailable)?;
+        return Ok(checker.run(options, cases));
+    }
     let mut shared = SHARED
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     // Taken out while in use: if a check panics, the half-used process is
     // dropped (killed) instead of being handed to the next test.
     let mut checker = match shared.take() {
-        Some(checker) if checker.schema == schema => checker,
-        other => {
-            *shared = other;
-            match Checker::spawn(&schema) {
-                Ok(checker) => checker,
-                Err(reason) => return unavailable(reason),
-            }
-        }
+        Some(checker) => checker,
+        None => Checker::spawn(&schema).or_else(unavailable)?,
     };
     let outcomes = checker.run(options, cases);
-    if shared.is_none() {
-        *shared = Some(checker);
-    }
+    *shared = Some(checker);
     Ok(outcomes)
 }
