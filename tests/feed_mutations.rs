@@ -347,3 +347,35 @@ mod random_damage {
         }
     }
 }
+
+/// A runaway line (no line break for megabytes) is one rejected record; the
+/// reader never holds more than the record limit of it.
+#[test]
+fn overlong_line_is_one_record() {
+    let huge = "A".repeat(3 << 20);
+    for (file, before) in [
+        ("threatfox_recent_15col.csv", "\"1000002\""),
+        ("threatfox_items.ndjson", "\"1000008\""),
+        ("indicators_defanged.txt", "104[.]168"),
+    ] {
+        let bytes = read(file);
+        let base = ingest(file, &bytes);
+        let (line, range) = target_line(&bytes, before);
+        let text = String::from_utf8_lossy(&bytes);
+        let cut = range.start;
+        let mutated = format!("{}\"{huge}\n{}", &text[..cut], &text[cut..]);
+        let got = ingest(file, mutated.as_bytes());
+        let reasons: Vec<_> = got
+            .rejected
+            .iter()
+            .map(|r| (r.position.line, r.reason.clone()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [(Some(line), RejectReason::TooLong(huge.len() + 2))],
+            "{file}"
+        );
+        assert_eq!(got.rejected[0].raw.chars().count(), 200, "{file}");
+        assert_eq!(iocs(&got), iocs(&base), "{file}");
+    }
+}

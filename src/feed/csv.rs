@@ -12,7 +12,7 @@
 //!
 //! Memory is bounded by the longest record, not by the file length.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::ops::Range;
 
 /// Longest record (in bytes, after joining continuation lines) we accept.
@@ -33,46 +33,74 @@ pub(crate) enum Item {
     TooLong,
 }
 
-/// Streaming splitter; reuses its buffers between records.
-pub(crate) struct Splitter<R> {
+/// Reads physical lines, keeping at most [`MAX_RECORD_BYTES`] of each, so
+/// memory stays bounded whatever the input.
+pub(crate) struct LineReader<R> {
     reader: R,
-    line: Vec<u8>,
-    /// Raw bytes of the current unit (comment text or joined record lines).
-    raw: Vec<u8>,
-    /// Unescaped field bytes; `fields` index into it.
-    out: Vec<u8>,
-    fields: Vec<Range<usize>>,
-    /// Line number (1-based) of the last line read.
-    line_no: u64,
-    /// Line number where the current unit starts.
-    start_line: u64,
-    terminated: bool,
+    /// The current line, without its terminator.
+    pub line: Vec<u8>,
+    /// Line number (1-based) of the current line.
+    pub line_no: u64,
+    /// Whether the current line ended with `\n`.
+    pub terminated: bool,
+    /// Whether the current line was longer than the limit.
+    pub too_long: bool,
+    /// Full length of an overlong line.
+    pub skipped: usize,
 }
 
-impl<R: BufRead> Splitter<R> {
+impl<R: BufRead> LineReader<R> {
     pub(crate) fn new(reader: R) -> Self {
-        Splitter {
+        LineReader {
             reader,
             line: Vec::with_capacity(512),
-            raw: Vec::with_capacity(512),
-            out: Vec::with_capacity(512),
-            fields: Vec::with_capacity(16),
             line_no: 0,
-            start_line: 0,
             terminated: true,
+            too_long: false,
+            skipped: 0,
         }
     }
 
-    /// Reads one physical line into `self.line` without its line terminator.
-    /// Returns `false` at end of input.
-    fn read_line(&mut self) -> std::io::Result<bool> {
+    /// Reads one physical line into `self.line` without its line terminator,
+    /// keeping at most [`MAX_RECORD_BYTES`] of it (the rest of an overlong
+    /// line is skipped, and `self.too_long` set). Returns `false` at end of
+    /// input.
+    pub(crate) fn read_line(&mut self) -> std::io::Result<bool> {
         self.line.clear();
-        let n = self.reader.read_until(b'\n', &mut self.line)?;
+        self.too_long = false;
+        let limit = MAX_RECORD_BYTES as u64 + 1;
+        let n = (&mut self.reader)
+            .take(limit)
+            .read_until(b'\n', &mut self.line)?;
         if n == 0 {
             return Ok(false);
         }
         self.line_no += 1;
         self.terminated = self.line.last() == Some(&b'\n');
+        if !self.terminated && n as u64 == limit {
+            self.too_long = true;
+            self.skipped = n;
+            // Drop the rest of the line without holding it.
+            loop {
+                let buf = self.reader.fill_buf()?;
+                if buf.is_empty() {
+                    break;
+                }
+                match memchr::memchr(b'\n', buf) {
+                    Some(i) => {
+                        self.reader.consume(i + 1);
+                        self.skipped += i + 1;
+                        self.terminated = true;
+                        break;
+                    }
+                    None => {
+                        let len = buf.len();
+                        self.reader.consume(len);
+                        self.skipped += len;
+                    }
+                }
+            }
+        }
         if self.terminated {
             self.line.pop();
             if self.line.last() == Some(&b'\r') {
@@ -81,48 +109,85 @@ impl<R: BufRead> Splitter<R> {
         }
         Ok(true)
     }
+}
+
+/// Streaming splitter; reuses its buffers between records.
+pub(crate) struct Splitter<R> {
+    lines: LineReader<R>,
+    /// Text of the current comment.
+    comment: Vec<u8>,
+    is_comment: bool,
+    /// Unescaped field bytes; `fields` index into it.
+    out: Vec<u8>,
+    fields: Vec<Range<usize>>,
+    /// Line number where the current unit starts.
+    start_line: u64,
+}
+
+impl<R: BufRead> Splitter<R> {
+    pub(crate) fn new(reader: R) -> Self {
+        Splitter {
+            lines: LineReader::new(reader),
+            comment: Vec::with_capacity(256),
+            is_comment: false,
+            out: Vec::with_capacity(512),
+            fields: Vec::with_capacity(16),
+            start_line: 0,
+        }
+    }
 
     /// Advances to the next comment or record, skipping blank lines.
     pub(crate) fn next_item(&mut self) -> std::io::Result<Option<Item>> {
         loop {
-            if !self.read_line()? {
+            if !self.lines.read_line()? {
                 return Ok(None);
             }
-            let trimmed = trim(&self.line);
+            let trimmed = trim(&self.lines.line);
             if trimmed.is_empty() {
                 continue;
             }
-            self.start_line = self.line_no;
-            self.raw.clear();
+            self.start_line = self.lines.line_no;
+            self.comment.clear();
             if trimmed[0] == b'#' {
-                self.raw.extend_from_slice(trim(&trimmed[1..]));
+                let text = trim(&trimmed[1..]);
+                self.comment.extend_from_slice(text);
+                self.is_comment = true;
                 return Ok(Some(Item::Comment));
             }
-            self.raw.extend_from_slice(&self.line);
-            if self.raw.len() > MAX_RECORD_BYTES {
+            self.is_comment = false;
+            if self.lines.too_long {
                 self.out.clear();
                 self.fields.clear();
                 return Ok(Some(Item::TooLong));
             }
             return Ok(Some(
-                match split(&self.raw, &mut self.out, &mut self.fields) {
+                match split(&self.lines.line, &mut self.out, &mut self.fields) {
                     Split::Done => Item::Record,
-                    Split::OpenQuote if self.terminated => Item::OpenQuote,
+                    Split::OpenQuote if self.lines.terminated => Item::OpenQuote,
                     Split::OpenQuote => Item::Truncated,
                 },
             ));
         }
     }
 
+    /// Length in bytes of the overlong line just skipped.
+    pub(crate) fn skipped(&self) -> usize {
+        self.lines.skipped
+    }
+
     /// Whether the current unit's line ended with a line terminator; a
     /// record on an unterminated last line may have been cut short.
     pub(crate) fn terminated(&self) -> bool {
-        self.terminated
+        self.lines.terminated
     }
 
     /// The raw text of the current unit (comment text or record line).
     pub(crate) fn raw(&self) -> &[u8] {
-        &self.raw
+        if self.is_comment {
+            &self.comment
+        } else {
+            &self.lines.line
+        }
     }
 
     /// Line number where the current unit starts (1-based).

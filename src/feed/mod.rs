@@ -49,7 +49,7 @@ mod raw;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::io::{BufRead, BufReader, Chain, Cursor, Read};
+use std::io::{BufReader, Chain, Cursor, Read};
 use std::path::Path;
 
 pub use error::{FeedError, Position, RejectReason, Rejected};
@@ -429,9 +429,7 @@ enum Inner<R> {
     },
     Json(json::JsonDoc),
     Lines {
-        input: Input<R>,
-        buf: Vec<u8>,
-        line: u64,
+        lines: csv::LineReader<Input<R>>,
         ndjson: bool,
     },
 }
@@ -537,9 +535,7 @@ impl<R: Read> FeedReader<R> {
                 Inner::Json(doc)
             }
             Format::ThreatFoxNdjson | Format::List => Inner::Lines {
-                input,
-                buf: Vec::with_capacity(1024),
-                line: 0,
+                lines: csv::LineReader::new(input),
                 ndjson: format == Format::ThreatFoxNdjson,
             },
             Format::ThreatFoxCsv | Format::UrlhausCsv | Format::MalwareBazaarCsv => {
@@ -605,21 +601,21 @@ impl<R: Read> Inner<R> {
                     (pos, Err(reject(Some(t.line), t.id, t.raw, t.reason)))
                 }))
             }
-            Inner::Lines {
-                input,
-                buf,
-                line,
-                ndjson,
-            } => loop {
-                buf.clear();
-                if input.read_until(b'\n', buf)? == 0 {
+            Inner::Lines { lines, ndjson } => loop {
+                if !lines.read_line()? {
                     return Ok(None);
                 }
-                *line += 1;
+                let line = &lines.line_no;
+                let buf = &lines.line;
                 let pos = Position {
                     record,
                     line: Some(*line),
                 };
+                if lines.too_long {
+                    let raw = json::preview(&String::from_utf8_lossy(buf));
+                    let reason = RejectReason::TooLong(lines.skipped);
+                    return Ok(Some((pos, Err(reject(Some(*line), None, raw, reason)))));
+                }
                 let text = match std::str::from_utf8(buf) {
                     Ok(t) => t,
                     Err(_) => {
@@ -650,7 +646,7 @@ impl<R: Read> Inner<R> {
                 let Some(value) = list::value(text) else {
                     continue;
                 };
-                // Owned: a borrow of `buf` cannot leave this loop.
+                // Owned: a borrow of the line buffer cannot leave this loop.
                 let raw = RawRecord {
                     value: Cow::Owned(list::refang(value).into_owned()),
                     ..RawRecord::default()
@@ -681,11 +677,11 @@ impl<R: Read> Inner<R> {
                     }
                     csv::Item::Truncated | csv::Item::OpenQuote | csv::Item::TooLong => {
                         // Complete fields before the damage still name the record.
-                        let map = map.get_or_insert_with(|| {
-                            ColumnMap::new(*columns, columns.default_header())
-                        });
-                        let id = map
-                            .id_column()
+                        let id_column = match map {
+                            Some(map) => map.id_column(),
+                            None => ColumnMap::new(*columns, columns.default_header()).id_column(),
+                        };
+                        let id = id_column
                             .and_then(|i| split.field(i))
                             .and_then(|v| std::str::from_utf8(v).ok())
                             .filter(|v| !v.is_empty())
@@ -695,7 +691,7 @@ impl<R: Read> Inner<R> {
                             csv::Item::OpenQuote => {
                                 RejectReason::Malformed("unclosed quote".to_owned())
                             }
-                            _ => RejectReason::TooLong(split.raw().len()),
+                            _ => RejectReason::TooLong(split.skipped()),
                         };
                         return Ok(Some((pos, Err(reject(line, id, lossy(), reason)))));
                     }
