@@ -194,7 +194,16 @@ pub(crate) fn split_list(v: &str) -> Vec<String> {
 
 /// The null markers used by abuse.ch exports.
 pub(crate) fn is_null(v: &str) -> bool {
-    matches!(v.trim(), "" | "None" | "none" | "null" | "n/a" | "N/A")
+    // Most values are long and not padded: decide on the length first.
+    let v = if v.len() > 6
+        && !v.starts_with(char::is_whitespace)
+        && !v.ends_with(char::is_whitespace)
+    {
+        return false;
+    } else {
+        v.trim()
+    };
+    matches!(v, "" | "None" | "none" | "null" | "n/a" | "N/A")
 }
 
 /// Column layouts of the CSV dialects we know.
