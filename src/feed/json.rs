@@ -277,7 +277,7 @@ impl JsonDoc {
         if !state.envelope {
             for entry in std::mem::take(&mut state.pending) {
                 let key = entry.key.clone().unwrap_or_default();
-                let value = &text[entry.start..entry.end];
+                let value = text.get(entry.start..entry.end).unwrap_or_default();
                 if value.starts_with('[') {
                     let mut de = serde_json::Deserializer::from_str(value);
                     let seed = Entry {
@@ -329,23 +329,21 @@ impl JsonDoc {
         let span = self.spans.get(self.next)?;
         self.next += 1;
         let (from, line) = self.cursor;
-        let line = if span.start >= from {
-            let added = self.text.as_bytes()[from..span.start]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
-            self.cursor = (span.start, line + added);
-            line + added
-        } else {
-            let l = self.text.as_bytes()[..span.start]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64
-                + 1;
-            self.cursor = (span.start, l);
-            l
+        let bytes = self.text.as_bytes();
+        let newlines = |from: usize, to: usize| {
+            bytes
+                .get(from..to)
+                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count()) as u64
         };
-        let text = &self.text[span.start..span.end];
+        // Spans come in document order; counting from the start is only a
+        // fallback.
+        let line = if span.start >= from {
+            line + newlines(from, span.start)
+        } else {
+            1 + newlines(0, span.start)
+        };
+        self.cursor = (span.start, line);
+        let text = self.text.get(span.start..span.end).unwrap_or_default();
         Some((line, decode(text, span.key.as_deref(), self.lossy)))
     }
 }
