@@ -307,3 +307,39 @@ fn unknown_format_and_empty() {
         .map(|e| e.to_string());
     assert_eq!(err.as_deref(), Some("input is empty"));
 }
+
+#[test]
+fn bare_array_bom_and_crlf_ndjson() -> Result<(), feed::FeedError> {
+    let array = "\u{FEFF}[{\"id\":\"5\",\"ioc\":\"evil.example.com\",\"ioc_type\":\"domain\",\"threat_type\":\"botnet_cc\",\"confidence_level\":\"80\",\"tags\":null}]";
+    let got = feed::ingest(array.as_bytes())?;
+    assert_eq!(got.format, Format::ThreatFoxApi);
+    assert_eq!(values(&got), ["evil.example.com"]);
+    assert_eq!(got.accepted[0].confidence.map(|c| c.get()), Some(80));
+
+    let ndjson = "{\"id\":1,\"ioc\":\"a.example.com\",\"ioc_type\":\"domain\"}\r\n\r\n{\"id\":2,\"ioc\":\"b.example.com\",\"ioc_type\":\"domain\"}\r\n";
+    let got = feed::ingest(ndjson.as_bytes())?;
+    assert_eq!(got.format, Format::ThreatFoxNdjson);
+    assert_eq!(values(&got), ["a.example.com", "b.example.com"]);
+    let lines: Vec<_> = got.accepted.iter().map(|i| source(i)).collect();
+    assert_eq!(lines, ["threatfox#1", "threatfox#2"]);
+    Ok(())
+}
+
+#[test]
+fn feed_name_option_and_reader_counts() -> Result<(), feed::FeedError> {
+    let got = FeedOptions::new()
+        .feed_name("partner-list")
+        .ingest("evil.example.com\n".as_bytes())?;
+    assert_eq!(source(&got.accepted[0]), "partner-list");
+    let mut reader =
+        FeedOptions::new().reader(std::fs::File::open(fixture("urlhaus_recent.csv")).map_err(
+            |source| feed::FeedError::Io {
+                name: "urlhaus_recent.csv".into(),
+                source,
+            },
+        )?)?;
+    assert_eq!(reader.format(), Format::UrlhausCsv);
+    let n = reader.by_ref().count();
+    assert_eq!((n, reader.records_read()), (2, 2));
+    Ok(())
+}
