@@ -320,7 +320,7 @@ fn bare_array_bom_and_crlf_ndjson() -> Result<(), feed::FeedError> {
     let got = feed::ingest(ndjson.as_bytes())?;
     assert_eq!(got.format, Format::ThreatFoxNdjson);
     assert_eq!(values(&got), ["a.example.com", "b.example.com"]);
-    let lines: Vec<_> = got.accepted.iter().map(|i| source(i)).collect();
+    let lines: Vec<_> = got.accepted.iter().map(source).collect();
     assert_eq!(lines, ["threatfox#1", "threatfox#2"]);
     Ok(())
 }
