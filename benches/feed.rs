@@ -113,5 +113,39 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// Allowlist lookups against 100,000 user networks, next to a linear scan
+/// of the same list.
+fn allowlist(c: &mut Criterion) {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use iochunt::filter::NetSet;
+    use ipnet::{IpNet, Ipv4Net};
+
+    let nets: Vec<IpNet> = (0..100_000u32)
+        .filter_map(|i| {
+            let addr = Ipv4Addr::from(i.wrapping_mul(2_654_435_761) & 0xFFFF_FF00);
+            Ipv4Net::new(addr, 24).ok().map(IpNet::V4)
+        })
+        .collect();
+    let probes: Vec<IpAddr> = (0..1_000u32)
+        .map(|i| IpAddr::V4(Ipv4Addr::from(i.wrapping_mul(2_246_822_519))))
+        .collect();
+    let set = NetSet::new(nets.iter().copied());
+    let mut group = c.benchmark_group("allowlist_100k_nets_1k_lookups");
+    group.sample_size(10);
+    group.bench_function("net_set", |b| {
+        b.iter(|| probes.iter().filter(|ip| set.find(**ip).is_some()).count());
+    });
+    group.bench_function("linear_scan", |b| {
+        b.iter(|| {
+            probes
+                .iter()
+                .filter(|ip| nets.iter().any(|n| n.contains(*ip)))
+                .count()
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, allowlist);
 criterion_main!(benches);

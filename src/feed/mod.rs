@@ -439,6 +439,7 @@ enum Inner<R> {
 /// ```
 /// use iochunt::feed::{FeedOptions, Record};
 ///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let csv = concat!(
 ///     "# \"first_seen_utc\",\"ioc_id\",\"ioc_value\",\"ioc_type\",\"threat_type\",\"fk_malware\",",
 ///     "\"malware_alias\",\"malware_printable\",\"last_seen_utc\",\"confidence_level\",",
@@ -447,16 +448,16 @@ enum Inner<R> {
 ///     "\"win.xworm\", \"None\", \"XWorm\", \"\", \"75\", \"False\", \"None\", \"XWorm\", \"0\", \"abuse_ch\"\r\n",
 /// );
 /// let mut reader = FeedOptions::new().reader(csv.as_bytes())?;
-/// match reader.next() {
-///     Some(Ok(Record::Accepted { position, indicator })) => {
-///         assert_eq!(position.line, Some(2));
-///         assert_eq!(indicator.ioc.to_string(), "aliexpress.us.com");
-///         assert_eq!(indicator.sources.iter().next().map(|s| s.to_string()).as_deref(), Some("threatfox#17"));
-///     }
-///     other => panic!("unexpected {other:?}"),
-/// }
+/// let Some(Record::Accepted { position, indicator }) = reader.next().transpose()? else {
+///     return Err("expected an indicator".into());
+/// };
+/// assert_eq!(position.line, Some(2));
+/// assert_eq!(indicator.ioc.to_string(), "aliexpress.us.com");
+/// let source = indicator.sources.iter().next().map(|s| s.to_string());
+/// assert_eq!(source.as_deref(), Some("threatfox#17"));
 /// assert!(reader.next().is_none());
-/// # Ok::<(), iochunt::feed::FeedError>(())
+/// # Ok(())
+/// # }
 /// ```
 pub struct FeedReader<R> {
     name: String,
