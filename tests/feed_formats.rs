@@ -343,3 +343,16 @@ fn feed_name_option_and_reader_counts() -> Result<(), feed::FeedError> {
     assert_eq!((n, reader.records_read()), (2, 2));
     Ok(())
 }
+
+#[test]
+fn uncommented_header_row() -> Result<(), feed::FeedError> {
+    let csv = "id,dateadded,url,url_status,last_online,threat,tags,urlhaus_link,reporter\n\
+               \"9\",\"2026-05-12 11:10:16\",\"http://drop.example.net/x\",\"online\",\"\",\"malware_download\",\"elf\",\"https://urlhaus.abuse.ch/url/9/\",\"r\"\n";
+    let got = feed::ingest(csv.as_bytes())?;
+    assert_eq!(got.format, Format::UrlhausCsv);
+    assert_eq!(
+        (got.records, values(&got)),
+        (1, vec!["http://drop.example.net/x".to_owned()])
+    );
+    Ok(())
+}

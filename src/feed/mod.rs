@@ -111,12 +111,14 @@ impl Format {
                     .as_deref()
                     .and_then(Columns::from_header)
                 {
-                    return Some(match cols {
-                        Columns::ThreatFox => Format::ThreatFoxCsv,
-                        Columns::Urlhaus => Format::UrlhausCsv,
-                        Columns::MalwareBazaar => Format::MalwareBazaarCsv,
-                    });
+                    return Some(cols.format());
                 }
+            } else if let Some(cols) = csv::header_names(line)
+                .as_deref()
+                .and_then(Columns::from_header)
+            {
+                // A header row that is not commented (a re-saved export).
+                return Some(cols.format());
             } else if line.starts_with(b"\"") && line.windows(2).any(|w| w == b"\",") {
                 looks_csv = true;
             }
@@ -164,6 +166,16 @@ impl fmt::Display for Format {
             Format::MalwareBazaarCsv => "malwarebazaar csv",
             Format::List => "indicator list",
         })
+    }
+}
+
+impl Columns {
+    fn format(self) -> Format {
+        match self {
+            Columns::ThreatFox => Format::ThreatFoxCsv,
+            Columns::Urlhaus => Format::UrlhausCsv,
+            Columns::MalwareBazaar => Format::MalwareBazaarCsv,
+        }
     }
 }
 
@@ -697,6 +709,15 @@ impl<R: Read> Inner<R> {
                         return Ok(Some((pos, Err(reject(line, id, lossy(), reason)))));
                     }
                     csv::Item::Record => {}
+                }
+                // A header row that is not commented (a re-saved export).
+                if map.is_none() {
+                    if let Some(names) = csv::header_names(split.raw()) {
+                        if Columns::from_header(&names) == Some(*columns) {
+                            *map = Some(ColumnMap::new(*columns, &names));
+                            continue;
+                        }
+                    }
                 }
                 let map =
                     map.get_or_insert_with(|| ColumnMap::new(*columns, columns.default_header()));
