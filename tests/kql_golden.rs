@@ -33,7 +33,9 @@ const IPS: [&str; 2] = ["104.168.5.18", "192.3.171.227"];
 
 fn csl() -> Result<Query> {
     Ok(Query::table("CommonSecurityLog")
-        .comment(Comment::new("Hunt for network connections to known malicious IPs")?)
+        .comment(Comment::new(
+            "Hunt for network connections to known malicious IPs",
+        )?)
         .comment(Comment::new("Source: ThreatFox - XWorm")?)
         .let_("malicious_ips", lit(Dynamic::strings(IPS)))
         .where_(
@@ -54,7 +56,9 @@ fn csl() -> Result<Query> {
 
 fn mde() -> Result<Query> {
     Ok(Query::table("DeviceNetworkEvents")
-        .comment(Comment::new("Hunt in Defender for Endpoint network events")?)
+        .comment(Comment::new(
+            "Hunt in Defender for Endpoint network events",
+        )?)
         .let_("malicious_ips", lit(Dynamic::strings(IPS)))
         .where_(col("RemoteIP").in_([col("malicious_ips")]))
         .project([
@@ -70,14 +74,22 @@ fn mde() -> Result<Query> {
 
 fn dns() -> Result<Query> {
     Ok(Query::table("DnsEvents")
-        .comment(Comment::new("Hunt for DNS queries to known malicious domains")?)
+        .comment(Comment::new(
+            "Hunt for DNS queries to known malicious domains",
+        )?)
         .comment(Comment::new("Source: ThreatFox - XWorm")?)
         .let_(
             "malicious_domains",
             lit(Dynamic::strings(["aliexpress.us.com"])),
         )
         .where_(col("Name").has_any([col("malicious_domains")]))
-        .project(["TimeGenerated", "Computer", "Name", "IPAddresses", "QueryType"])
+        .project([
+            "TimeGenerated",
+            "Computer",
+            "Name",
+            "IPAddresses",
+            "QueryType",
+        ])
         .order_by([col("TimeGenerated").desc()]))
 }
 
@@ -140,7 +152,10 @@ fn seed_queries_match_the_shared_seed_file() -> Result {
         if text.contains("let malicious_ips") {
             for (name, q, _) in cases()? {
                 let rendered = format!("{q:#}\n");
-                assert!(text.contains(&rendered), "{name} not found verbatim in seed");
+                assert!(
+                    text.contains(&rendered),
+                    "{name} not found verbatim in seed"
+                );
                 checked += 1;
             }
         }

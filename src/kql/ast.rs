@@ -1341,9 +1341,7 @@ impl TimespanUnit {
             "h" | "hr" | "hrs" | "hour" | "hours" => TimespanUnit::Hour,
             "m" | "min" | "minute" | "minutes" => TimespanUnit::Minute,
             "s" | "sec" | "second" | "seconds" => TimespanUnit::Second,
-            "ms" | "milli" | "millis" | "millisecond" | "milliseconds" => {
-                TimespanUnit::Millisecond
-            }
+            "ms" | "milli" | "millis" | "millisecond" | "milliseconds" => TimespanUnit::Millisecond,
             "microsecond" | "microseconds" => TimespanUnit::Microsecond,
             "tick" | "ticks" => TimespanUnit::Tick,
             _ => return None,

@@ -441,7 +441,18 @@ macro_rules! expr_from_literal {
         )*
     };
 }
-expr_from_literal!(&str, String, &String, i64, i32, f64, bool, jiff::Timestamp, Timespan, Dynamic);
+expr_from_literal!(
+    &str,
+    String,
+    &String,
+    i64,
+    i32,
+    f64,
+    bool,
+    jiff::Timestamp,
+    Timespan,
+    Dynamic
+);
 
 impl From<Literal> for Expr {
     fn from(l: Literal) -> Expr {
@@ -600,7 +611,9 @@ macro_rules! pipeline_methods {
             I: IntoIterator<Item = A>,
             A: Into<Assignment>,
         {
-            self.pipe(Operator::Project(items.into_iter().map(Into::into).collect()))
+            self.pipe(Operator::Project(
+                items.into_iter().map(Into::into).collect(),
+            ))
         }
 
         /// `| project-away ...`
@@ -610,7 +623,9 @@ macro_rules! pipeline_methods {
             I: IntoIterator<Item = N>,
             N: Into<Ident>,
         {
-            self.pipe(Operator::ProjectAway(columns.into_iter().map(Into::into).collect()))
+            self.pipe(Operator::ProjectAway(
+                columns.into_iter().map(Into::into).collect(),
+            ))
         }
 
         /// `| project-rename new = old, ...`
@@ -622,7 +637,10 @@ macro_rules! pipeline_methods {
             O: Into<Ident>,
         {
             self.pipe(Operator::ProjectRename(
-                pairs.into_iter().map(|(n, o)| (n.into(), o.into())).collect(),
+                pairs
+                    .into_iter()
+                    .map(|(n, o)| (n.into(), o.into()))
+                    .collect(),
             ))
         }
 
@@ -633,7 +651,9 @@ macro_rules! pipeline_methods {
             I: IntoIterator<Item = A>,
             A: Into<Assignment>,
         {
-            self.pipe(Operator::Extend(items.into_iter().map(Into::into).collect()))
+            self.pipe(Operator::Extend(
+                items.into_iter().map(Into::into).collect(),
+            ))
         }
 
         /// `| summarize aggregates by keys`
@@ -699,7 +719,9 @@ macro_rules! pipeline_methods {
             I: IntoIterator<Item = N>,
             N: Into<Ident>,
         {
-            self.pipe(Operator::Distinct(columns.into_iter().map(|c| col(c)).collect()))
+            self.pipe(Operator::Distinct(
+                columns.into_iter().map(|c| col(c)).collect(),
+            ))
         }
 
         /// `| join kind=... (right) on ...`

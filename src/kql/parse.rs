@@ -229,11 +229,13 @@ impl<'a> Parser<'a> {
                 end: start,
             });
         };
-        let mk = |tok, len: usize| Ok(Peeked {
-            tok,
-            start,
-            end: start + len,
-        });
+        let mk = |tok, len: usize| {
+            Ok(Peeked {
+                tok,
+                start,
+                end: start + len,
+            })
+        };
         if (c == 'h' || c == 'H') && rest[1..].starts_with(['"', '\'', '@']) {
             let (s, len) = self.lex_string(start + 1)?;
             return mk(Tok::Str(s), len + 1);
@@ -247,7 +249,9 @@ impl<'a> Parser<'a> {
             return mk(Tok::Str(s), len);
         }
         if is_word_start(c) {
-            let len = 1 + rest[1..].find(|c| !is_word_char(c)).unwrap_or(rest.len() - 1);
+            let len = 1 + rest[1..]
+                .find(|c| !is_word_char(c))
+                .unwrap_or(rest.len() - 1);
             return mk(Tok::Word(&rest[..len]), len);
         }
         if c.is_ascii_digit() {
@@ -322,7 +326,9 @@ impl<'a> Parser<'a> {
         let body_start = quote_at + 1;
         let mut out = String::new();
         let mut run = body_start;
-        let mut iter = rest[body_start..].char_indices().map(|(i, c)| (i + body_start, c));
+        let mut iter = rest[body_start..]
+            .char_indices()
+            .map(|(i, c)| (i + body_start, c));
         while let Some((i, c)) = iter.next() {
             if c == quote {
                 out.push_str(&rest[run..i]);
@@ -631,18 +637,14 @@ impl<'a> Parser<'a> {
         Ok(match word {
             "where" | "filter" => Operator::Where(self.expr()?),
             "project" => {
-                if self.eat_punct("-")? {
-                    if self.eat_word("away")? {
-                        Operator::ProjectAway(self.comma_list(Self::ident)?)
-                    } else if self.eat_word("rename")? {
-                        Operator::ProjectRename(self.comma_list(|p| {
-                            let new = p.ident()?;
-                            p.expect_punct("=")?;
-                            Ok((new, p.ident()?))
-                        })?)
-                    } else {
-                        return self.unexpected("away or rename");
-                    }
+                if self.eat_glued("-away") {
+                    Operator::ProjectAway(self.comma_list(Self::ident)?)
+                } else if self.eat_glued("-rename") {
+                    Operator::ProjectRename(self.comma_list(|p| {
+                        let new = p.ident()?;
+                        p.expect_punct("=")?;
+                        Ok((new, p.ident()?))
+                    })?)
                 } else {
                     Operator::Project(self.comma_list(Self::assignment)?)
                 }
@@ -734,9 +736,7 @@ impl<'a> Parser<'a> {
                     on: self.comma_list(Self::join_key)?,
                 }
             }
-            "mv" => {
-                self.expect_punct("-")?;
-                self.expect_word("expand")?;
+            "mv" if self.eat_glued("-expand") => {
                 let items = self.comma_list(Self::assignment)?;
                 let limit = if self.eat_word("limit")? {
                     Some(self.count()?)
@@ -750,6 +750,19 @@ impl<'a> Parser<'a> {
                 return self.unexpected("operator");
             }
         })
+    }
+
+    /// Consumes `suffix` if it follows the previous word with no space
+    /// (`project-away`, `mv-expand`), so `project -1` stays a projection.
+    fn eat_glued(&mut self, suffix: &str) -> bool {
+        let rest = &self.src[self.pos..];
+        if rest.starts_with(suffix) && !rest[suffix.len()..].starts_with(is_word_char) {
+            self.pos += suffix.len();
+            self.peeked = None;
+            true
+        } else {
+            false
+        }
     }
 
     /// Re-points error reporting at the word just consumed.
@@ -906,7 +919,9 @@ impl<'a> Parser<'a> {
             let string_op = BinaryOp::ALL.into_iter().find(|op| {
                 let s = op.as_str();
                 op.precedence() == super::ast::PREC_COMPARISON
-                    && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '!')
+                    && s.chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphabetic() || c == '!')
                     && s.strip_prefix('!').is_some() == negated
                     && s.trim_start_matches('!') == word
                     && *op != BinaryOp::MatchesRegex
@@ -1155,6 +1170,15 @@ impl<'a> Parser<'a> {
         };
         let save = self.save();
         self.expect_punct("(")?;
+        if matches!(ty, ScalarType::DateTime | ScalarType::Guid) {
+            // The contents are not tokens (`2024-01-01T00:00:00Z`, `3e00007a-...`).
+            let (raw, at) = self.raw_until_paren()?;
+            return Ok(Some(match (raw, ty) {
+                ("null", t) => Literal::Null(t),
+                (raw, ScalarType::DateTime) => Literal::DateTime(parse_datetime(raw, at)?),
+                (raw, _) => Literal::Guid(parse_guid(raw, at)?),
+            }));
+        }
         if self.eat_word("null")? {
             if self.eat_punct(")")? {
                 return Ok(Some(match ty {
@@ -1170,14 +1194,6 @@ impl<'a> Parser<'a> {
                 let d = self.dynamic()?;
                 self.expect_punct(")")?;
                 Literal::Dynamic(d)
-            }
-            ScalarType::DateTime => {
-                let (raw, at) = self.raw_until_paren()?;
-                Literal::DateTime(parse_datetime(raw, at)?)
-            }
-            ScalarType::Guid => {
-                let (raw, at) = self.raw_until_paren()?;
-                Literal::Guid(parse_guid(raw, at)?)
             }
             ScalarType::Timespan => {
                 let t = self.timespan()?;
@@ -1198,9 +1214,10 @@ impl<'a> Parser<'a> {
                 };
                 self.expect_punct(")")?;
                 if ty == ScalarType::Int {
-                    Literal::Int(i32::try_from(lit).or_else(|_| {
-                        err(ParseErrorKind::InvalidNumber(lit.to_string()), at)
-                    })?)
+                    Literal::Int(
+                        i32::try_from(lit)
+                            .or_else(|_| err(ParseErrorKind::InvalidNumber(lit.to_string()), at))?,
+                    )
                 } else {
                     Literal::Long(lit)
                 }
@@ -1229,7 +1246,7 @@ impl<'a> Parser<'a> {
                 Literal::Real(x)
             }
             // `string(...)`, `decimal(...)`: only the null form is a literal.
-            _ => {
+            ScalarType::String | ScalarType::Decimal | ScalarType::DateTime | ScalarType::Guid => {
                 self.restore(save);
                 return Ok(None);
             }
@@ -1340,9 +1357,10 @@ fn parse_datetime(raw: &str, at: usize) -> PResult<jiff::Timestamp> {
     if let Ok(t) = raw.parse::<jiff::Timestamp>() {
         return Ok(t);
     }
-    let civil = raw
-        .parse::<jiff::civil::DateTime>()
-        .or_else(|_| raw.parse::<jiff::civil::Date>().map(|d| d.to_datetime(jiff::civil::Time::midnight())));
+    let civil = raw.parse::<jiff::civil::DateTime>().or_else(|_| {
+        raw.parse::<jiff::civil::Date>()
+            .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+    });
     match civil
         .ok()
         .and_then(|dt| jiff::tz::TimeZone::UTC.to_timestamp(dt).ok())
@@ -1398,7 +1416,11 @@ fn unescape(s: &str) -> Option<(char, usize)> {
         b'U' => hex(8),
         b'x' => hex(2),
         b'0'..=b'7' => {
-            let n = b[1..].iter().take(3).take_while(|d| (b'0'..=b'7').contains(d)).count();
+            let n = b[1..]
+                .iter()
+                .take(3)
+                .take_while(|d| (b'0'..=b'7').contains(d))
+                .count();
             let v = u32::from_str_radix(&s[1..1 + n], 8).ok()?;
             if v > 0o377 {
                 return None;

@@ -4,8 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::ast::{
-    Comment, Dynamic, Expr, LetValue, ListOp, Literal, Operator, Query, Source, Statement,
-    Tabular,
+    Comment, Dynamic, Expr, LetValue, ListOp, Literal, Operator, Query, Source, Statement, Tabular,
 };
 
 /// Maximum length of a Microsoft Sentinel scheduled analytics rule query,
@@ -151,7 +150,11 @@ impl Query {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn render_checked(&self, style: Style, max_chars: usize) -> Result<String, ValidationError> {
+    pub fn render_checked(
+        &self,
+        style: Style,
+        max_chars: usize,
+    ) -> Result<String, ValidationError> {
         self.validate()?;
         let text = match style {
             Style::Compact => self.to_string(),
@@ -283,7 +286,9 @@ fn check_expr(e: &Expr, lets: &HashMap<&str, &Expr>) -> Result<(), ValidationErr
             check_expr(left, lets)?;
             check_expr(right, lets)
         }
-        Expr::Between { expr, low, high, .. } => {
+        Expr::Between {
+            expr, low, high, ..
+        } => {
             check_expr(expr, lets)?;
             check_expr(low, lets)?;
             check_expr(high, lets)
