@@ -1,105 +1,14 @@
 //! Golden tests: the seed's three hunting queries, built with the builders
 //! and rendered byte-for-byte.
 
-use iochunt::kql::{Comment, Dynamic, Query, col, lit};
+mod kql_support;
+
+use iochunt::kql::{Query, col};
 use pretty_assertions::assert_eq;
 
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const SEED_CSL: &str = r#"// Hunt for network connections to known malicious IPs
-// Source: ThreatFox - XWorm
-let malicious_ips = dynamic(["104.168.5.18", "192.3.171.227"]);
-CommonSecurityLog
-| where DestinationIP in (malicious_ips) or SourceIP in (malicious_ips)
-| project TimeGenerated, SourceIP, DestinationIP, DestinationPort, DeviceAction, Activity
-| order by TimeGenerated desc"#;
-
-const SEED_MDE: &str = r#"// Hunt in Defender for Endpoint network events
-let malicious_ips = dynamic(["104.168.5.18", "192.3.171.227"]);
-DeviceNetworkEvents
-| where RemoteIP in (malicious_ips)
-| project Timestamp, DeviceName, RemoteIP, RemotePort, InitiatingProcessFileName, ActionType
-| order by Timestamp desc"#;
-
-const SEED_DNS: &str = r#"// Hunt for DNS queries to known malicious domains
-// Source: ThreatFox - XWorm
-let malicious_domains = dynamic(["aliexpress.us.com"]);
-DnsEvents
-| where Name has_any (malicious_domains)
-| project TimeGenerated, Computer, Name, IPAddresses, QueryType
-| order by TimeGenerated desc"#;
-
-const IPS: [&str; 2] = ["104.168.5.18", "192.3.171.227"];
-
-fn csl() -> Result<Query> {
-    Ok(Query::table("CommonSecurityLog")
-        .comment(Comment::new(
-            "Hunt for network connections to known malicious IPs",
-        )?)
-        .comment(Comment::new("Source: ThreatFox - XWorm")?)
-        .let_("malicious_ips", lit(Dynamic::strings(IPS)))
-        .where_(
-            col("DestinationIP")
-                .in_([col("malicious_ips")])
-                .or(col("SourceIP").in_([col("malicious_ips")])),
-        )
-        .project([
-            "TimeGenerated",
-            "SourceIP",
-            "DestinationIP",
-            "DestinationPort",
-            "DeviceAction",
-            "Activity",
-        ])
-        .order_by([col("TimeGenerated").desc()]))
-}
-
-fn mde() -> Result<Query> {
-    Ok(Query::table("DeviceNetworkEvents")
-        .comment(Comment::new(
-            "Hunt in Defender for Endpoint network events",
-        )?)
-        .let_("malicious_ips", lit(Dynamic::strings(IPS)))
-        .where_(col("RemoteIP").in_([col("malicious_ips")]))
-        .project([
-            "Timestamp",
-            "DeviceName",
-            "RemoteIP",
-            "RemotePort",
-            "InitiatingProcessFileName",
-            "ActionType",
-        ])
-        .order_by([col("Timestamp").desc()]))
-}
-
-fn dns() -> Result<Query> {
-    Ok(Query::table("DnsEvents")
-        .comment(Comment::new(
-            "Hunt for DNS queries to known malicious domains",
-        )?)
-        .comment(Comment::new("Source: ThreatFox - XWorm")?)
-        .let_(
-            "malicious_domains",
-            lit(Dynamic::strings(["aliexpress.us.com"])),
-        )
-        .where_(col("Name").has_any([col("malicious_domains")]))
-        .project([
-            "TimeGenerated",
-            "Computer",
-            "Name",
-            "IPAddresses",
-            "QueryType",
-        ])
-        .order_by([col("TimeGenerated").desc()]))
-}
-
-fn cases() -> Result<Vec<(&'static str, Query, &'static str)>> {
-    Ok(vec![
-        ("CommonSecurityLog", csl()?, SEED_CSL),
-        ("DeviceNetworkEvents", mde()?, SEED_MDE),
-        ("DnsEvents", dns()?, SEED_DNS),
-    ])
-}
+use kql_support::seed::{SEED_MDE, cases, mde};
 
 #[test]
 fn seed_queries_render_pretty_byte_for_byte() -> Result {

@@ -7,6 +7,8 @@
 //! Include with `mod kql_support;` from a test in `tests/`.
 #![allow(dead_code)]
 
+pub mod seed;
+
 use iochunt::kql::{
     Assignment, BinaryOp, Comment, Datatable, Direction, Dynamic, Expr, Ident, JoinKey, JoinKind,
     Let, LetValue, ListOp, Literal, LookupKind, Nulls, Operator, OrderKey, Query, ScalarType,
