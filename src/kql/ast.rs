@@ -1127,7 +1127,7 @@ impl Display for ListOp {
 /// assert_eq!(Literal::Timespan(Timespan::new(7, TimespanUnit::Day)).to_string(), "7d");
 /// assert_eq!(Literal::Guid(0x1).to_string(), "guid(00000000-0000-0000-0000-000000000001)");
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Literal {
     /// A string, always rendered `"..."` through the one escaper.
@@ -1166,6 +1166,53 @@ impl Display for Literal {
             Literal::Guid(g) => write!(f, "guid({})", GuidText(*g)),
             Literal::Dynamic(d) => write!(f, "dynamic({d})"),
             Literal::Null(t) => write!(f, "{t}(null)"),
+        }
+    }
+}
+
+/// Reals compare by value, except that every NaN equals every NaN and
+/// `0.0` differs from `-0.0`: equal reals render to equal text.
+fn real_eq(a: f64, b: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits()
+}
+
+/// Equality of syntax: reals compare so that equal values render the same
+/// text (every NaN equals every NaN; `0.0 != -0.0`).
+impl PartialEq for Literal {
+    fn eq(&self, other: &Self) -> bool {
+        use Literal::*;
+        match (self, other) {
+            (String(a), String(b)) => a == b,
+            (Long(a), Long(b)) => a == b,
+            (Int(a), Int(b)) => a == b,
+            (Real(a), Real(b)) => real_eq(*a, *b),
+            (Bool(a), Bool(b)) => a == b,
+            (DateTime(a), DateTime(b)) => a == b,
+            (Timespan(a), Timespan(b)) => a == b,
+            (Guid(a), Guid(b)) => a == b,
+            (Dynamic(a), Dynamic(b)) => a == b,
+            (Null(a), Null(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Equality of syntax, with reals compared as for [`Literal`].
+impl PartialEq for Dynamic {
+    fn eq(&self, other: &Self) -> bool {
+        use Dynamic::*;
+        match (self, other) {
+            (Null, Null) => true,
+            (Bool(a), Bool(b)) => a == b,
+            (Long(a), Long(b)) => a == b,
+            (Real(a), Real(b)) => real_eq(*a, *b),
+            (String(a), String(b)) => a == b,
+            (DateTime(a), DateTime(b)) => a == b,
+            (Timespan(a), Timespan(b)) => a == b,
+            (Guid(a), Guid(b)) => a == b,
+            (Array(a), Array(b)) => a == b,
+            (Bag(a), Bag(b)) => a == b,
+            _ => false,
         }
     }
 }
@@ -1363,7 +1410,7 @@ impl TimespanUnit {
 ///     r#"dynamic({"ip": "10.0.0.1", "ports": [80, 443]})"#
 /// );
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Dynamic {
     /// `null`
