@@ -2,7 +2,7 @@
 
 mod kql_support;
 
-use iochunt::kql::{Comment, Literal, Query, col, lit};
+use iochunt::kql::{Comment, Dynamic, Literal, Query, col, lit};
 use kql_support::{arb_query, hostile_queries, hostile_string, string_literals};
 use proptest::prelude::*;
 
@@ -48,6 +48,20 @@ proptest! {
         prop_assert_eq!(parsed.body.ops.len(), 1);
         let lit_text = Literal::String(s).to_string();
         prop_assert!(lit_text.starts_with('"') && lit_text.ends_with('"'));
+    }
+
+    #[test]
+    fn long_lists_render_like_their_elements(values in proptest::collection::vec(hostile_string(), 33..80)) {
+        // Long lists take a buffered path; the text must be the same as
+        // rendering each literal on its own.
+        let each: Vec<String> = values.iter().map(|v| Literal::String(v.clone()).to_string()).collect();
+        let list = each.join(", ");
+        let inline = Query::table("T").where_(col("c").in_(values.iter()));
+        prop_assert_eq!(inline.to_string(), format!("T | where c in ({list})"));
+        let dynamic = Query::table("T").where_(col("c").in_([lit(Dynamic::strings(values.iter()))]));
+        prop_assert_eq!(dynamic.to_string(), format!("T | where c in (dynamic([{list}]))"));
+        prop_assert_eq!(Query::parse(&inline.to_string()).map_err(|e| TestCaseError::fail(e.to_string()))?, inline);
+        prop_assert_eq!(Query::parse(&dynamic.to_string()).map_err(|e| TestCaseError::fail(e.to_string()))?, dynamic);
     }
 
     #[test]
@@ -97,6 +111,22 @@ fn literal_with_every_hostile_fragment_round_trips() -> Result<(), Box<dyn std::
     let s: String = kql_support::HOSTILE_FRAGMENTS.concat()
         + &kql_support::HOSTILE_CHARS.iter().collect::<String>();
     let q = Query::table("T").where_(col("c").has_any([lit(s.as_str()), lit("x")]));
+    assert_eq!(Query::parse(&q.to_string())?, q);
+    Ok(())
+}
+
+#[test]
+fn buffered_lists_handle_literals_longer_than_the_buffer() -> Result<(), Box<dyn std::error::Error>>
+{
+    let big = "x\"".repeat(20_000);
+    let mut values: Vec<String> = (0..40).map(|i| format!("v{i}")).collect();
+    values[3] = big.clone();
+    values[30] = "é".repeat(10_000);
+    let q = Query::table("T").where_(col("c").has_any([lit(Dynamic::strings(values.iter()))]));
+    let text = q.to_string();
+    assert!(text.contains(&"x\\\"".repeat(20_000)));
+    assert_eq!(Query::parse(&text)?, q);
+    let q = Query::table("T").where_(col("c").in_(values.iter()));
     assert_eq!(Query::parse(&q.to_string())?, q);
     Ok(())
 }

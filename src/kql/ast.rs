@@ -1,9 +1,11 @@
 //! The KQL syntax tree. Every node renders itself through `Display`:
 //! `{}` gives one line, `{:#}` puts each `| operator` on its own line.
 
-use std::fmt::{self, Display};
+use std::fmt::{self, Display, Write as _};
 
-use super::fmt::{KEYWORDS, LITERAL_WORDS, comma_separated, quoted, write_name};
+use super::fmt::{
+    BUFFER_AFTER, Buffered, KEYWORDS, LITERAL_WORDS, Sink, comma_separated, write_name,
+};
 use super::validate::ValidationError;
 
 /// Renders `value` with the same alternate (`{:#}`) flag as `f`.
@@ -849,8 +851,8 @@ impl Display for Operand<'_> {
 impl Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Expr::Literal(l) => write!(f, "{l}"),
-            Expr::Column(c) => write!(f, "{c}"),
+            Expr::Literal(l) => l.fmt(f),
+            Expr::Column(c) => c.fmt(f),
             Expr::Call { name, args } => {
                 name.fmt_function(f)?;
                 write!(f, "({})", comma_separated(args))
@@ -862,13 +864,24 @@ impl Display for Expr {
                 write!(f, "{} {} {}", Operand(left, p), op, Operand(right, p + 1))
             }
             Expr::List { expr, op, values } => {
-                write!(
-                    f,
-                    "{} {} ({})",
-                    Operand(expr, PREC_COMPARISON),
-                    op,
-                    comma_separated(values)
-                )
+                write!(f, "{} {} (", Operand(expr, PREC_COMPARISON), op)?;
+                if values.len() > BUFFER_AFTER {
+                    // Long lists go through a buffer: far fewer writer calls.
+                    let mut b = Buffered::new(f);
+                    for (i, v) in values.iter().enumerate() {
+                        if i > 0 {
+                            b.write_str(", ")?;
+                        }
+                        match v {
+                            Expr::Literal(l) => l.render(&mut b)?,
+                            other => write!(b, "{other}")?,
+                        }
+                    }
+                    b.finish()?;
+                } else {
+                    comma_separated(values).fmt(f)?;
+                }
+                f.write_str(")")
             }
             Expr::Between {
                 expr,
@@ -1156,16 +1169,35 @@ pub enum Literal {
 impl Display for Literal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Literal::String(s) => write!(f, "{}", quoted(s, '"')),
-            Literal::Long(n) => write!(f, "{n}"),
-            Literal::Int(n) => write!(f, "int({n})"),
-            Literal::Real(x) => write_real(f, *x),
-            Literal::Bool(b) => write!(f, "{b}"),
-            Literal::DateTime(t) => write!(f, "datetime({t})"),
-            Literal::Timespan(t) => write!(f, "{t}"),
-            Literal::Guid(g) => write!(f, "guid({})", GuidText(*g)),
-            Literal::Dynamic(d) => write!(f, "dynamic({d})"),
-            Literal::Null(t) => write!(f, "{t}(null)"),
+            // Through `Dynamic`'s `Display`, which buffers long arrays.
+            Literal::Dynamic(d) => {
+                f.write_str("dynamic(")?;
+                d.fmt(f)?;
+                f.write_str(")")
+            }
+            _ => self.render(f),
+        }
+    }
+}
+
+impl Literal {
+    /// Writes the literal to any writer (the buffered list path uses this).
+    pub(crate) fn render<W: Sink>(&self, w: &mut W) -> fmt::Result {
+        match self {
+            Literal::String(s) => w.quoted(s, '"'),
+            Literal::Long(n) => write!(w, "{n}"),
+            Literal::Int(n) => write!(w, "int({n})"),
+            Literal::Real(x) => write_real(w, *x),
+            Literal::Bool(b) => write!(w, "{b}"),
+            Literal::DateTime(t) => write!(w, "datetime({t})"),
+            Literal::Timespan(t) => write!(w, "{t}"),
+            Literal::Guid(g) => write!(w, "guid({})", GuidText(*g)),
+            Literal::Dynamic(d) => {
+                w.write_str("dynamic(")?;
+                d.render(w)?;
+                w.write_str(")")
+            }
+            Literal::Null(t) => write!(w, "{t}(null)"),
         }
     }
 }
@@ -1217,7 +1249,7 @@ impl PartialEq for Dynamic {
     }
 }
 
-fn write_real(f: &mut fmt::Formatter<'_>, x: f64) -> fmt::Result {
+fn write_real<W: fmt::Write>(f: &mut W, x: f64) -> fmt::Result {
     if x.is_nan() {
         f.write_str("real(nan)")
     } else if x.is_infinite() {
@@ -1438,24 +1470,53 @@ pub enum Dynamic {
 impl Display for Dynamic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Dynamic::Null => f.write_str("null"),
-            Dynamic::Bool(b) => write!(f, "{b}"),
-            Dynamic::Long(n) => write!(f, "{n}"),
-            Dynamic::Real(x) => write_real(f, *x),
-            Dynamic::String(s) => write!(f, "{}", quoted(s, '"')),
-            Dynamic::DateTime(t) => write!(f, "datetime({t})"),
-            Dynamic::Timespan(t) => write!(f, "{t}"),
-            Dynamic::Guid(g) => write!(f, "guid({})", GuidText(*g)),
-            Dynamic::Array(items) => write!(f, "[{}]", comma_separated(items)),
+            // Long arrays go through a buffer: far fewer writer calls.
+            Dynamic::Array(items) if items.len() > BUFFER_AFTER => {
+                let mut b = Buffered::new(f);
+                self.render(&mut b)?;
+                b.finish()
+            }
+            _ => self.render(f),
+        }
+    }
+}
+
+impl Dynamic {
+    fn render<W: Sink>(&self, w: &mut W) -> fmt::Result {
+        match self {
+            Dynamic::Null => w.write_str("null"),
+            Dynamic::Bool(b) => write!(w, "{b}"),
+            Dynamic::Long(n) => write!(w, "{n}"),
+            Dynamic::Real(x) => write_real(w, *x),
+            Dynamic::String(s) => w.quoted(s, '"'),
+            Dynamic::DateTime(t) => write!(w, "datetime({t})"),
+            Dynamic::Timespan(t) => write!(w, "{t}"),
+            Dynamic::Guid(g) => write!(w, "guid({})", GuidText(*g)),
+            Dynamic::Array(items) => {
+                w.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        w.write_str(", ")?;
+                    }
+                    // Strings (the common element) without the recursive call.
+                    match item {
+                        Dynamic::String(s) => w.quoted(s, '"')?,
+                        other => other.render(w)?,
+                    }
+                }
+                w.write_str("]")
+            }
             Dynamic::Bag(entries) => {
-                f.write_str("{")?;
+                w.write_str("{")?;
                 for (i, (k, v)) in entries.iter().enumerate() {
                     if i > 0 {
-                        f.write_str(", ")?;
+                        w.write_str(", ")?;
                     }
-                    write!(f, "{}: {v}", quoted(k, '"'))?;
+                    w.quoted(k, '"')?;
+                    w.write_str(": ")?;
+                    v.render(w)?;
                 }
-                f.write_str("}")
+                w.write_str("}")
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Rendering helpers: the one string-literal escaper, separators and the
 //! identifier quoting rule.
 
-use std::fmt::{self, Display, Write as _};
+use std::fmt::{self, Display};
 
 /// Writes `s` as a quoted KQL string literal, delimited by `quote`.
 ///
@@ -31,50 +31,208 @@ pub(crate) struct Quoted<'a> {
 
 impl Display for Quoted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_char(self.quote)?;
-        write_escaped(f, self.s, self.quote)?;
-        f.write_char(self.quote)
+        write_quoted(f, self.s, self.quote)
     }
+}
+
+/// The escaper behind [`quoted`], for any writer.
+pub(crate) fn write_quoted<W: fmt::Write + ?Sized>(w: &mut W, s: &str, quote: char) -> fmt::Result {
+    let q = if quote == '"' { "\"" } else { "'" };
+    w.write_str(q)?;
+    write_escaped(w, s, quote)?;
+    w.write_str(q)
+}
+
+/// A writer that literals render into. The default method is the one
+/// escaper; [`Buffered`] adds a fast path for text with nothing to escape.
+pub(crate) trait Sink: fmt::Write {
+    /// Writes `s` as a quoted literal (see [`quoted`]).
+    fn quoted(&mut self, s: &str, quote: char) -> fmt::Result {
+        write_quoted(self, s, quote)
+    }
+}
+
+impl Sink for fmt::Formatter<'_> {}
+
+/// Lists longer than this render through a [`Buffered`] writer.
+pub(crate) const BUFFER_AFTER: usize = 32;
+
+/// Collects small writes into a local buffer and hands them to the
+/// formatter in large pieces; the formatter's writer is behind a `dyn`
+/// call, which dominates the cost of writing many short literals.
+pub(crate) struct Buffered<'a, 'b> {
+    f: &'a mut fmt::Formatter<'b>,
+    buf: String,
+}
+
+const BUFFER_BYTES: usize = 16 * 1024;
+
+impl<'a, 'b> Buffered<'a, 'b> {
+    pub(crate) fn new(f: &'a mut fmt::Formatter<'b>) -> Self {
+        Buffered {
+            f,
+            buf: String::with_capacity(BUFFER_BYTES),
+        }
+    }
+
+    /// Writes out what is left.
+    pub(crate) fn finish(self) -> fmt::Result {
+        if self.buf.is_empty() {
+            Ok(())
+        } else {
+            self.f.write_str(&self.buf)
+        }
+    }
+}
+
+impl Sink for Buffered<'_, '_> {
+    #[inline]
+    fn quoted(&mut self, s: &str, quote: char) -> fmt::Result {
+        // Same output as `write_quoted`: text without special bytes is
+        // copied between quotes unchanged.
+        if self.buf.len() + s.len() + 2 <= BUFFER_BYTES && !str_may_be_special(s) {
+            self.buf.push(quote);
+            self.buf.push_str(s);
+            self.buf.push(quote);
+            Ok(())
+        } else {
+            write_quoted(self, s, quote)
+        }
+    }
+}
+
+/// Conservative: false means no byte of `s` is special or non-ASCII.
+#[inline]
+fn str_may_be_special(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    if bytes.len() < 8 {
+        return bytes.iter().any(|&b| SPECIAL[usize::from(b)] || b >= 0x80);
+    }
+    let word = |at: usize| {
+        bytes
+            .get(at..at + 8)
+            .and_then(|c| <[u8; 8]>::try_from(c).ok())
+            .is_none_or(|w| word_may_be_special(u64::from_le_bytes(w)))
+    };
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        if word(i) {
+            return true;
+        }
+        i += 8;
+    }
+    i < bytes.len() && word(bytes.len() - 8)
+}
+
+impl fmt::Write for Buffered<'_, '_> {
+    #[inline]
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.buf.len() + s.len() > BUFFER_BYTES {
+            self.f.write_str(&self.buf)?;
+            self.buf.clear();
+            if s.len() > BUFFER_BYTES {
+                return self.f.write_str(s);
+            }
+        }
+        self.buf.push_str(s);
+        Ok(())
+    }
+}
+
+/// Bytes that need a closer look: ASCII controls, DEL, `\`, both quotes,
+/// and the UTF-8 lead bytes of U+0080..U+009F (0xC2) and U+2028/U+2029
+/// (0xE2). Every other byte is copied as is.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[0x7f] = true;
+    t[b'\\' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[0xc2] = true;
+    t[0xe2] = true;
+    t
+};
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// True if some byte of `w` is zero.
+const fn has_zero(w: u64) -> bool {
+    w.wrapping_sub(ONES) & !w & HIGHS != 0
+}
+
+/// Conservative: true if any byte of `w` is in [`SPECIAL`] (or is any
+/// non-ASCII byte). False means all eight bytes can be copied as is.
+const fn word_may_be_special(w: u64) -> bool {
+    (w & HIGHS) != 0
+        || (w.wrapping_sub(ONES * 0x20) & !w & HIGHS) != 0
+        || has_zero(w ^ (ONES * 0x7f))
+        || has_zero(w ^ (ONES * b'\\' as u64))
+        || has_zero(w ^ (ONES * b'"' as u64))
+        || has_zero(w ^ (ONES * b'\'' as u64))
 }
 
 fn needs_escape(c: char, quote: char) -> bool {
     c == '\\' || c == quote || c.is_control() || c == '\u{2028}' || c == '\u{2029}'
 }
 
-fn write_escaped(f: &mut fmt::Formatter<'_>, s: &str, quote: char) -> fmt::Result {
+fn write_escaped<W: fmt::Write + ?Sized>(f: &mut W, s: &str, quote: char) -> fmt::Result {
     let bytes = s.as_bytes();
-    let qb = quote as u8;
-    // Fast path: scan bytes; only non-ASCII bytes need a char decode.
     let mut start = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            if b >= 0x20 && b != 0x7f && b != b'\\' && b != qb {
-                i += 1;
-                continue;
-            }
-            f.write_str(&s[start..i])?;
-            write_escape(f, b as char)?;
-            i += 1;
-            start = i;
-        } else {
-            let Some(c) = s[i..].chars().next() else {
+    loop {
+        // Skip eight plain bytes at a time, then finish byte by byte.
+        while let Some(chunk) = bytes.get(i..i + 8) {
+            let Ok(word) = <[u8; 8]>::try_from(chunk) else {
                 break;
             };
-            let len = c.len_utf8();
-            if needs_escape(c, quote) {
-                f.write_str(&s[start..i])?;
-                write_escape(f, c)?;
-                start = i + len;
+            if word_may_be_special(u64::from_le_bytes(word)) {
+                break;
             }
-            i += len;
+            i += 8;
         }
+        // Fewer than eight bytes left: one overlapping look at the last eight.
+        let tail = bytes.len() - i < 8;
+        if let Some(last) = bytes
+            .len()
+            .checked_sub(8)
+            .and_then(|at| bytes.get(at..))
+            .filter(|_| tail)
+        {
+            if let Ok(word) = <[u8; 8]>::try_from(last) {
+                if !word_may_be_special(u64::from_le_bytes(word)) {
+                    i = bytes.len();
+                }
+            }
+        }
+        while i < bytes.len() && !SPECIAL[usize::from(bytes[i])] {
+            i += 1;
+        }
+        if i == bytes.len() {
+            break;
+        }
+        // A special byte always starts a character (none is a UTF-8
+        // continuation byte), so `i` is a char boundary.
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
+        let len = c.len_utf8();
+        if needs_escape(c, quote) {
+            f.write_str(&s[start..i])?;
+            write_escape(f, c)?;
+            start = i + len;
+        }
+        i += len;
     }
     f.write_str(&s[start..])
 }
 
-fn write_escape(f: &mut fmt::Formatter<'_>, c: char) -> fmt::Result {
+fn write_escape<W: fmt::Write + ?Sized>(f: &mut W, c: char) -> fmt::Result {
     match c {
         '\\' => f.write_str("\\\\"),
         '"' => f.write_str("\\\""),
@@ -110,8 +268,9 @@ impl<T: Display> Display for Separated<'_, T> {
                 f.write_str(self.sep)?;
             }
             first = false;
-            // Nested items are always rendered on one line.
-            write!(f, "{item}")?;
+            // Called directly (no `write!`) for speed: items here are scalar
+            // nodes, which never look at the alternate flag.
+            item.fmt(f)?;
         }
         Ok(())
     }
@@ -291,6 +450,60 @@ mod tests {
         );
         assert_eq!(q("é☃ // | ;"), "\"é☃ // | ;\"");
         assert_eq!(quoted("it's", '\'').to_string(), r"'it\'s'");
+        assert_eq!(quoted("a\"b", '\'').to_string(), "'a\"b'");
+        // Lead bytes 0xC2/0xE2 that are not controls or line separators stay raw.
+        assert_eq!(q("£ — \u{a0}"), "\"£ — \u{a0}\"");
+    }
+
+    #[test]
+    fn word_check_matches_the_byte_table() {
+        // Every byte value in every lane position of an otherwise plain word.
+        for b in 0..=255u8 {
+            for lane in 0..8 {
+                let mut word = *b"abcdefgh";
+                word[lane] = b;
+                let special = word_may_be_special(u64::from_le_bytes(word));
+                if SPECIAL[usize::from(b)] || b >= 0x80 {
+                    assert!(special, "byte {b:#x} lane {lane}");
+                } else {
+                    assert!(!special, "byte {b:#x} lane {lane}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn str_check_is_conservative() {
+        for len in 0..20 {
+            for at in 0..len {
+                for b in [b'"', b'\'', b'\\', b'\n', 0, 0x7f] {
+                    let mut v = vec![b'a'; len];
+                    v[at] = b;
+                    let s = String::from_utf8(v).unwrap_or_default();
+                    assert!(str_may_be_special(&s), "{s:?}");
+                }
+            }
+            assert!(!str_may_be_special(&"a".repeat(len)));
+            if len > 0 {
+                assert!(str_may_be_special(&format!("{}é", "a".repeat(len))));
+            }
+        }
+    }
+
+    #[test]
+    fn long_strings_escape_at_any_offset() {
+        for pad in 0..20 {
+            let plain = "x".repeat(pad);
+            assert_eq!(
+                q(&format!("{plain}\"{plain}")),
+                format!("\"{plain}\\\"{plain}\"")
+            );
+            assert_eq!(
+                q(&format!("{plain}\u{2028}")),
+                format!("\"{plain}\\u2028\"")
+            );
+            assert_eq!(q(&format!("{plain}é\n")), format!("\"{plain}é\\n\""));
+        }
     }
 
     #[test]
