@@ -1,10 +1,15 @@
 //! Hand-written parser cases: accepted input forms, their canonical
 //! rendering, tree shapes, and error positions.
 
+mod kql_support;
+
 use iochunt::kql::{
-    BinaryOp, Expr, ListOp, Literal, Operator, ParseErrorKind, Query, Statement, col, lit,
+    BinaryOp, Expr, ListOp, Literal, MAX_NESTING, Operator, ParseErrorKind, Query, Statement, col,
+    lit,
 };
+use kql_support::{arb_query, hostile_string};
 use pretty_assertions::assert_eq;
+use proptest::prelude::*;
 
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -356,4 +361,58 @@ fn from_str_and_try_from_match_parse() -> Result {
     assert_eq!(a, Query::parse(text)?);
     assert_eq!(b, a);
     Ok(())
+}
+
+#[test]
+fn nesting_is_limited_instead_of_overflowing_the_stack() -> Result {
+    let nest = |n: usize| format!("T | where {}x{}", "(".repeat(n), ")".repeat(n));
+    // `where` itself counts one level, the body tabular another.
+    assert!(Query::parse(&nest(MAX_NESTING - 2)).is_ok());
+    let e = Query::parse(&nest(100_000)).err();
+    assert_eq!(e.map(|e| e.kind().clone()), Some(ParseErrorKind::TooDeep));
+    let deep_dynamic = format!(
+        "T | where x == dynamic({}1{})",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    let e = Query::parse(&deep_dynamic).err();
+    assert_eq!(e.map(|e| e.kind().clone()), Some(ParseErrorKind::TooDeep));
+    let deep_join = format!("T{}", " | join (U".repeat(5000));
+    let e = Query::parse(&deep_join).err();
+    assert_eq!(e.map(|e| e.kind().clone()), Some(ParseErrorKind::TooDeep));
+    Ok(())
+}
+
+#[test]
+fn unknown_operator_after_non_ascii_whitespace_reports_its_start() {
+    let e = Query::parse("T |\u{a0}frobnicate").err();
+    assert_eq!(e.map(|e| e.position()), Some(5));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    #[test]
+    fn parse_never_panics_on_arbitrary_text(s in any::<String>()) {
+        let _ = Query::parse(&s);
+    }
+
+    #[test]
+    fn parse_never_panics_on_hostile_text(parts in proptest::collection::vec(hostile_string(), 0..8)) {
+        let _ = Query::parse(&parts.concat());
+    }
+
+    #[test]
+    fn parse_never_panics_on_damaged_queries(q in arb_query(), cut in any::<proptest::sample::Index>(), insert in hostile_string()) {
+        // Truncate or splice hostile text into a valid rendering; errors
+        // must point inside the input.
+        let text = q.to_string();
+        let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+        let at = boundaries[cut.index(boundaries.len())];
+        for damaged in [text[..at].to_owned(), format!("{}{insert}{}", &text[..at], &text[at..])] {
+            if let Err(e) = Query::parse(&damaged) {
+                prop_assert!(e.position() <= damaged.len());
+            }
+        }
+    }
 }

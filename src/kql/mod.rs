@@ -22,8 +22,18 @@
 //!   precedence needs it and the renderer parenthesises any looser operand.
 //! * Output is deterministic: the same tree always renders the same bytes.
 //!
-//! Platform limits (value-list sizes, empty lists, query length budget)
-//! are checked by [`Query::validate`] and [`Query::render_checked`].
+//! Platform limits (value-list sizes, empty lists, identifier length,
+//! query length budget) are checked by a separate pass,
+//! [`Query::validate`], and by [`Query::render_checked`], rather than by
+//! fallible constructors: the tree is plain public data that can be built
+//! or edited in any way, so only a pass over the finished tree can vouch
+//! for it. `Display` itself never fails.
+//!
+//! # Parsing
+//!
+//! [`Query::parse`] (also `str::parse` and `TryFrom<&str>`) reads an
+//! existing hunting query so it can be extended and rendered again; errors
+//! are typed ([`ParseErrorKind`]) and carry the byte position.
 //!
 //! # Example
 //!
@@ -62,5 +72,5 @@ pub use ast::{
     SortKeyword, Source, Statement, Tabular, Timespan, TimespanUnit, Union,
 };
 pub use build::{call, col, lit, not};
-pub use parse::{ParseError, ParseErrorKind};
+pub use parse::{MAX_NESTING, ParseError, ParseErrorKind};
 pub use validate::{MAX_IDENT_CHARS, SENTINEL_RULE_MAX_CHARS, Style, ValidationError};

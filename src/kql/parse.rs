@@ -13,10 +13,13 @@ use super::ast::{
 /// ```
 /// use iochunt::kql::{ParseErrorKind, Query};
 ///
-/// let err = Query::parse("T | where a == \"open").unwrap_err();
-/// assert_eq!(err.position(), 15);
-/// assert_eq!(err.kind(), &ParseErrorKind::UnterminatedString);
-/// assert_eq!(err.to_string(), "unterminated string literal at byte 15");
+/// let err = Query::parse("T | where a == \"open").err();
+/// assert_eq!(err.as_ref().map(|e| e.position()), Some(15));
+/// assert_eq!(err.as_ref().map(|e| e.kind()), Some(&ParseErrorKind::UnterminatedString));
+/// assert_eq!(
+///     err.map(|e| e.to_string()).as_deref(),
+///     Some("unterminated string literal at byte 15")
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind} at byte {position}")]
@@ -76,15 +79,27 @@ pub enum ParseErrorKind {
     /// A character that starts no token.
     #[error("unexpected character {0:?}")]
     UnexpectedChar(char),
+    /// Parentheses, brackets or nested queries deeper than
+    /// [`MAX_NESTING`].
+    #[error("nesting deeper than {MAX_NESTING} levels")]
+    TooDeep,
 }
 
+/// How deep parentheses, `dynamic` arrays and bags, and nested tabular
+/// expressions may nest in parsed text.
+pub const MAX_NESTING: usize = 100;
+
 impl Query {
-    /// Parses a query in the subset this module renders: `//` comment lines
-    /// and `let` statements before the body are kept (comments elsewhere
-    /// are dropped); for every tree `q` built from this module's nodes,
+    /// Parses a query in the subset this module renders. `//` comment lines
+    /// and `let` statements before the body are kept; comments elsewhere
+    /// are dropped.
+    ///
+    /// Round trip: for a tree `q` that passes [`Query::validate`] and whose
+    /// expressions were built with the precedence-aware constructors
+    /// ([`Expr::binary`], [`Expr::and`], ...; or parsed),
     /// `Query::parse(&q.to_string())` and `Query::parse(&format!("{q:#}"))`
-    /// return `q` (see [`LetValue::Tabular`] and [`Literal::Null`] for the
-    /// two shapes that read back differently).
+    /// both return `q`. Two shapes read back differently and are
+    /// documented at [`LetValue::Tabular`] and [`Literal::Null`].
     ///
     /// Also accepted on input: single-quoted, verbatim (`@"..."`),
     /// obfuscated (`h"..."`) and multi-line (```` ``` ````) strings, adjacent
@@ -159,6 +174,7 @@ struct Parser<'a> {
     src: &'a str,
     pos: usize,
     peeked: Option<Peeked<'a>>,
+    depth: usize,
 }
 
 fn err<T>(kind: ParseErrorKind, position: usize) -> PResult<T> {
@@ -179,6 +195,7 @@ impl<'a> Parser<'a> {
             src,
             pos: 0,
             peeked: None,
+            depth: 0,
         }
     }
 
@@ -386,6 +403,20 @@ impl<'a> Parser<'a> {
         Ok(p)
     }
 
+    /// Counts one more level of nesting; errors beyond [`MAX_NESTING`].
+    /// (Paired with `leave` on success; a failed parse is abandoned anyway.)
+    fn enter(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return err(ParseErrorKind::TooDeep, self.pos);
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
     fn save(&self) -> usize {
         self.pos
     }
@@ -529,6 +560,13 @@ impl<'a> Parser<'a> {
     }
 
     fn tabular(&mut self) -> PResult<Tabular> {
+        self.enter()?;
+        let t = self.tabular_inner()?;
+        self.leave();
+        Ok(t)
+    }
+
+    fn tabular_inner(&mut self) -> PResult<Tabular> {
         let source = if self.eat_word("union")? {
             Source::Union(self.union()?)
         } else if self.eat_word("datatable")? {
@@ -629,8 +667,12 @@ impl<'a> Parser<'a> {
     }
 
     fn operator(&mut self) -> PResult<Operator> {
-        let word = match self.peek()? {
-            Tok::Word(w) => w,
+        let (word, word_start) = match self.peek_full()? {
+            Peeked {
+                tok: Tok::Word(w),
+                start,
+                ..
+            } => (w, start),
             _ => return self.unexpected("operator"),
         };
         self.bump()?;
@@ -746,7 +788,7 @@ impl<'a> Parser<'a> {
                 Operator::MvExpand { items, limit }
             }
             _ => {
-                self.restore_to_word();
+                self.restore(word_start);
                 return self.unexpected("operator");
             }
         })
@@ -763,16 +805,6 @@ impl<'a> Parser<'a> {
         } else {
             false
         }
-    }
-
-    /// Re-points error reporting at the word just consumed.
-    fn restore_to_word(&mut self) {
-        // The word ended at self.pos; find its start for the error message.
-        let before = &self.src[..self.pos];
-        let start = before
-            .rfind(|c: char| !is_word_char(c))
-            .map_or(0, |i| i + 1);
-        self.restore(start);
     }
 
     fn count(&mut self) -> PResult<u64> {
@@ -859,6 +891,13 @@ impl<'a> Parser<'a> {
     // ---------------------------------------------------------- expressions
 
     fn expr(&mut self) -> PResult<Expr> {
+        self.enter()?;
+        let e = self.or_expr()?;
+        self.leave();
+        Ok(e)
+    }
+
+    fn or_expr(&mut self) -> PResult<Expr> {
         let mut left = self.and_expr()?;
         while self.eat_word("or")? {
             let right = self.and_expr()?;
@@ -1255,6 +1294,13 @@ impl<'a> Parser<'a> {
     }
 
     fn dynamic(&mut self) -> PResult<Dynamic> {
+        self.enter()?;
+        let d = self.dynamic_inner()?;
+        self.leave();
+        Ok(d)
+    }
+
+    fn dynamic_inner(&mut self) -> PResult<Dynamic> {
         let p = self.peek_full()?;
         match p.tok {
             Tok::Punct("[") => {
