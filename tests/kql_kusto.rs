@@ -102,3 +102,46 @@ fn checker_is_live_and_catches_broken_text() {
         assert!(!o.passed(), "{} unexpectedly passed", c.id);
     }
 }
+
+/// One query per construct, parsed then rendered by us; Kusto must accept
+/// our rendering of every operator, literal form and clause.
+const CONSTRUCTS: &[&str] = &[
+    "DeviceNetworkEvents | where Timestamp between (datetime(2024-01-01T00:00:00Z) .. now()) | where RemotePort in (int(443), int(8823)) | summarize Count = count(), Ports = make_set(RemotePort) by DeviceName, bin(Timestamp, 1h) | top 10 by Count desc nulls last",
+    "DeviceProcessEvents | project-away SHA256 | project-rename Cmd = ProcessCommandLine | extend Tag = 'x', N = 1 + 2 * 3 - 4 / 2 % 3 | distinct Cmd, Tag | sort by Cmd asc nulls first | take 5",
+    "DnsEvents | join kind=leftouter (DeviceNetworkEvents | project RemoteUrl, DeviceName) on $left.Name == $right.RemoteUrl | lookup kind=inner (datatable(Name:string, Note:string) ['a', 'b']) on Name",
+    "DnsEvents | join kind=innerunique DnsEvents on Name | join kind=leftanti (DnsEvents | take 1) on Computer",
+    "datatable(Ips:dynamic, N:long, R:real, B:bool, D:datetime, S:timespan, G:guid) [dynamic(['1.2.3.4']), 1, 1.5, true, datetime(2024-01-01), 1d, guid(00000000-0000-0000-0000-000000000001)] | mv-expand Ip = Ips limit 10 | where tostring(Ip) matches regex @'^1\\.'",
+    "let g = guid(a1b2c3d4-0000-0000-0000-00000000000f); let t = 1d; let r = real(nan); let i = real(-inf); let n = long(null); let d = dynamic({'k': [1, 2.5, -3, null, true, 'v', datetime(2024-01-01T00:00:00Z), 5m]}); DeviceNetworkEvents | where Timestamp > ago(t) | where not(RemoteIP has_any ('a', 'b'))",
+    "union withsource=SourceTable isfuzzy=true DeviceNetworkEvents, (DeviceProcessEvents | where FileName =~ 'x') | take 1",
+    "DnsEvents | where Name !in ('a') and Name in~ ('B') and Name !in~ ('c') and Name has_all ('d', 'e') and Name != 'f' and Name !~ 'g'",
+    "DnsEvents | where Name has 'a' or Name !has 'b' or Name has_cs 'c' or Name !has_cs 'd' or Name contains 'e' or Name !contains 'f' or Name contains_cs 'g' or Name !contains_cs 'h'",
+    "DnsEvents | where Name startswith 'a' or Name !startswith 'b' or Name startswith_cs 'c' or Name !startswith_cs 'd' or Name endswith 'e' or Name !endswith 'f' or Name endswith_cs 'g' or Name !endswith_cs 'h'",
+    "DeviceNetworkEvents | where RemotePort < 1 or RemotePort <= 2 or RemotePort > 3 or RemotePort >= 4 or RemotePort !between (5 .. 6) or (RemotePort == 7 and RemotePort != 8)",
+    "DeviceNetworkEvents | summarize by DeviceName | order by DeviceName",
+    "DnsEvents | project Name, Computer | distinct *",
+    "DeviceNetworkEvents | where Timestamp > ago(1h) and Timestamp < ago(30m) and Timestamp > ago(10s) and Timestamp > ago(100ms) and Timestamp > ago(5microsecond) and Timestamp > ago(7tick)",
+    "let recent = DeviceNetworkEvents | where Timestamp > ago(1d); recent | take 1",
+    "DeviceNetworkEvents | extend ['Odd Name'] = 1, ['where'] = 2 | project ['Odd Name'], ['where']",
+    "DeviceNetworkEvents | where RemoteIP == 'a' 'b' | extend X = int(null), Y = real(+inf), Z = -1.5e-7, W = bool(null), V = datetime(null), U = timespan(null), T = guid(null), Q = 9223372036854775807",
+];
+
+#[test]
+fn every_construct_renders_as_valid_kql() -> Result<(), Box<dyn std::error::Error>> {
+    let mut cases = Vec::new();
+    for (i, text) in CONSTRUCTS.iter().enumerate() {
+        let q = iochunt::kql::Query::parse(text).map_err(|e| format!("{text}: {e}"))?;
+        let literals = string_literals(&q);
+        cases.push(Case::with_literals(
+            format!("construct-{i}-compact"),
+            q.to_string(),
+            literals.clone(),
+        ));
+        cases.push(Case::with_literals(
+            format!("construct-{i}-pretty"),
+            format!("{q:#}"),
+            literals,
+        ));
+    }
+    assert_all_passed(&cases);
+    Ok(())
+}
