@@ -357,6 +357,78 @@ impl Expr {
         /// assert_eq!(col("C").matches_regex(r"\d+").to_string(), r#"C matches regex "\\d+""#);
         /// ```
         matches_regex => MatchesRegex;
+        /// `self !has_cs other`
+        ///
+        /// ```
+        /// use iochunt::kql::col;
+        /// assert_eq!(col("C").not_has_cs("x").to_string(), r#"C !has_cs "x""#);
+        /// ```
+        not_has_cs => NotHasCs;
+        /// `self !contains other`
+        ///
+        /// ```
+        /// use iochunt::kql::col;
+        /// assert_eq!(col("C").not_contains("x").to_string(), r#"C !contains "x""#);
+        /// ```
+        not_contains => NotContains;
+        /// `self !contains_cs other`
+        ///
+        /// ```
+        /// use iochunt::kql::col;
+        /// assert_eq!(col("C").not_contains_cs("x").to_string(), r#"C !contains_cs "x""#);
+        /// ```
+        not_contains_cs => NotContainsCs;
+        /// `self !startswith other`
+        ///
+        /// ```
+        /// use iochunt::kql::col;
+        /// assert_eq!(col("C").not_startswith("x").to_string(), r#"C !startswith "x""#);
+        /// ```
+        not_startswith => NotStartsWith;
+        /// `self !startswith_cs other`
+        ///
+        /// ```
+        /// use iochunt::kql::col;
+        /// assert_eq!(col("C").not_startswith_cs("x").to_string(), r#"C !startswith_cs "x""#);
+        /// ```
+        not_startswith_cs => NotStartsWithCs;
+        /// `self !endswith other`
+        ///
+        /// ```
+        /// use iochunt::kql::col;
+        /// assert_eq!(col("C").not_endswith("x").to_string(), r#"C !endswith "x""#);
+        /// ```
+        not_endswith => NotEndsWith;
+        /// `self !endswith_cs other`
+        ///
+        /// ```
+        /// use iochunt::kql::col;
+        /// assert_eq!(col("C").not_endswith_cs("x").to_string(), r#"C !endswith_cs "x""#);
+        /// ```
+        not_endswith_cs => NotEndsWithCs;
+    }
+
+    /// `a and b and ...`, or `None` for no predicates.
+    ///
+    /// ```
+    /// use iochunt::kql::{col, Expr};
+    /// let e = Expr::all([col("a").or(col("b")), col("c")]);
+    /// assert_eq!(e.map(|e| e.to_string()).as_deref(), Some("(a or b) and c"));
+    /// assert_eq!(Expr::all([]), None);
+    /// ```
+    pub fn all(predicates: impl IntoIterator<Item = Expr>) -> Option<Expr> {
+        predicates.into_iter().reduce(Expr::and)
+    }
+
+    /// `a or b or ...`, or `None` for no predicates.
+    ///
+    /// ```
+    /// use iochunt::kql::{col, Expr};
+    /// let e = Expr::any([col("a").and(col("b")), col("c")]);
+    /// assert_eq!(e.map(|e| e.to_string()).as_deref(), Some("a and b or c"));
+    /// ```
+    pub fn any(predicates: impl IntoIterator<Item = Expr>) -> Option<Expr> {
+        predicates.into_iter().reduce(Expr::or)
     }
 
     list_methods! {
@@ -592,6 +664,11 @@ impl From<(&str, &str)> for JoinKey {
 macro_rules! pipeline_methods {
     () => {
         /// Appends any operator.
+        ///
+        /// ```
+        /// use iochunt::kql::{Operator, Query};
+        /// assert_eq!(Query::table("T").pipe(Operator::Take(3)).to_string(), "T | take 3");
+        /// ```
         #[must_use]
         pub fn pipe(mut self, op: Operator) -> Self {
             self.ops_mut().push(op);
@@ -599,12 +676,27 @@ macro_rules! pipeline_methods {
         }
 
         /// `| where predicate`
+        ///
+        /// ```
+        /// use iochunt::kql::{Query, col};
+        /// let q = Query::table("T").where_(col("Port").equals(443_i64));
+        /// assert_eq!(q.to_string(), "T | where Port == 443");
+        /// ```
         #[must_use]
         pub fn where_(self, predicate: Expr) -> Self {
             self.pipe(Operator::Where(predicate))
         }
 
         /// `| project ...`; plain text items are column names.
+        ///
+        /// ```
+        /// use iochunt::kql::{Assignment, Query, col};
+        /// let q = Query::table("T").project([
+        ///     Assignment::from("DeviceName"),
+        ///     Assignment::named("Ip", col("RemoteIP")),
+        /// ]);
+        /// assert_eq!(q.to_string(), "T | project DeviceName, Ip = RemoteIP");
+        /// ```
         #[must_use]
         pub fn project<I, A>(self, items: I) -> Self
         where
@@ -617,6 +709,11 @@ macro_rules! pipeline_methods {
         }
 
         /// `| project-away ...`
+        ///
+        /// ```
+        /// use iochunt::kql::Query;
+        /// assert_eq!(Query::table("T").project_away(["a", "b c"]).to_string(), "T | project-away a, ['b c']");
+        /// ```
         #[must_use]
         pub fn project_away<I, N>(self, columns: I) -> Self
         where
@@ -629,6 +726,11 @@ macro_rules! pipeline_methods {
         }
 
         /// `| project-rename new = old, ...`
+        ///
+        /// ```
+        /// use iochunt::kql::Query;
+        /// assert_eq!(Query::table("T").project_rename([("Ip", "RemoteIP")]).to_string(), "T | project-rename Ip = RemoteIP");
+        /// ```
         #[must_use]
         pub fn project_rename<I, N, O>(self, pairs: I) -> Self
         where
@@ -645,6 +747,12 @@ macro_rules! pipeline_methods {
         }
 
         /// `| extend ...`
+        ///
+        /// ```
+        /// use iochunt::kql::{Query, call, col};
+        /// let q = Query::table("T").extend([("Host", call("tolower", [col("Name")]))]);
+        /// assert_eq!(q.to_string(), "T | extend Host = tolower(Name)");
+        /// ```
         #[must_use]
         pub fn extend<I, A>(self, items: I) -> Self
         where
@@ -657,6 +765,15 @@ macro_rules! pipeline_methods {
         }
 
         /// `| summarize aggregates by keys`
+        ///
+        /// ```
+        /// use iochunt::kql::{Query, call, col, lit, Timespan, TimespanUnit};
+        /// let q = Query::table("T").summarize(
+        ///     [("Hits", call("count", []))],
+        ///     [call("bin", [col("Timestamp"), lit(Timespan::new(1, TimespanUnit::Hour))])],
+        /// );
+        /// assert_eq!(q.to_string(), "T | summarize Hits = count() by bin(Timestamp, 1h)");
+        /// ```
         #[must_use]
         pub fn summarize<I, A, J, B>(self, aggregates: I, by: J) -> Self
         where
@@ -672,6 +789,12 @@ macro_rules! pipeline_methods {
         }
 
         /// `| order by ...`
+        ///
+        /// ```
+        /// use iochunt::kql::{Query, col};
+        /// let q = Query::table("T").order_by([col("Timestamp").desc(), col("Name").asc()]);
+        /// assert_eq!(q.to_string(), "T | order by Timestamp desc, Name asc");
+        /// ```
         #[must_use]
         pub fn order_by<I, K>(self, keys: I) -> Self
         where
@@ -685,6 +808,11 @@ macro_rules! pipeline_methods {
         }
 
         /// `| sort by ...`
+        ///
+        /// ```
+        /// use iochunt::kql::Query;
+        /// assert_eq!(Query::table("T").sort_by(["a"]).to_string(), "T | sort by a");
+        /// ```
         #[must_use]
         pub fn sort_by<I, K>(self, keys: I) -> Self
         where
@@ -698,12 +826,22 @@ macro_rules! pipeline_methods {
         }
 
         /// `| take n`
+        ///
+        /// ```
+        /// use iochunt::kql::Query;
+        /// assert_eq!(Query::table("T").take(10).to_string(), "T | take 10");
+        /// ```
         #[must_use]
         pub fn take(self, n: u64) -> Self {
             self.pipe(Operator::Take(n))
         }
 
         /// `| top n by key`
+        ///
+        /// ```
+        /// use iochunt::kql::{Query, col};
+        /// assert_eq!(Query::table("T").top(5, col("Hits").desc()).to_string(), "T | top 5 by Hits desc");
+        /// ```
         #[must_use]
         pub fn top(self, n: u64, by: impl Into<OrderKey>) -> Self {
             self.pipe(Operator::Top {
@@ -713,6 +851,13 @@ macro_rules! pipeline_methods {
         }
 
         /// `| distinct ...`; no columns means `distinct *`.
+        ///
+        /// ```
+        /// use iochunt::kql::Query;
+        /// assert_eq!(Query::table("T").distinct(["a", "b"]).to_string(), "T | distinct a, b");
+        /// let none: [&str; 0] = [];
+        /// assert_eq!(Query::table("T").distinct(none).to_string(), "T | distinct *");
+        /// ```
         #[must_use]
         pub fn distinct<I, N>(self, columns: I) -> Self
         where
@@ -725,6 +870,18 @@ macro_rules! pipeline_methods {
         }
 
         /// `| join kind=... (right) on ...`
+        ///
+        /// ```
+        /// use iochunt::kql::{JoinKey, JoinKind, Query, Tabular, col};
+        /// let right = Tabular::table("DeviceInfo").where_(col("OSPlatform").equals("Windows10"));
+        /// let q = Query::table("DeviceNetworkEvents").join(Some(JoinKind::Inner), right, ["DeviceId"]);
+        /// assert_eq!(
+        ///     q.to_string(),
+        ///     r#"DeviceNetworkEvents | join kind=inner (DeviceInfo | where OSPlatform == "Windows10") on DeviceId"#
+        /// );
+        /// let q = Query::table("A").join(None, Tabular::table("B"), [JoinKey::from(("x", "y"))]);
+        /// assert_eq!(q.to_string(), "A | join B on $left.x == $right.y");
+        /// ```
         #[must_use]
         pub fn join<I, K>(self, kind: Option<JoinKind>, right: Tabular, on: I) -> Self
         where
@@ -739,6 +896,12 @@ macro_rules! pipeline_methods {
         }
 
         /// `| lookup kind=... (right) on ...`
+        ///
+        /// ```
+        /// use iochunt::kql::{LookupKind, Query, Tabular};
+        /// let q = Query::table("A").lookup(Some(LookupKind::LeftOuter), Tabular::table("B"), ["k"]);
+        /// assert_eq!(q.to_string(), "A | lookup kind=leftouter B on k");
+        /// ```
         #[must_use]
         pub fn lookup<I, K>(self, kind: Option<LookupKind>, right: Tabular, on: I) -> Self
         where
@@ -753,6 +916,11 @@ macro_rules! pipeline_methods {
         }
 
         /// `| mv-expand ...`
+        ///
+        /// ```
+        /// use iochunt::kql::Query;
+        /// assert_eq!(Query::table("T").mv_expand(["Ips"]).to_string(), "T | mv-expand Ips");
+        /// ```
         #[must_use]
         pub fn mv_expand<I, A>(self, items: I) -> Self
         where
