@@ -133,6 +133,14 @@ fn schema_and_syntax_mistakes_are_reported() {
             "DeviceNetworkEvents | where RemoteIP in ()",
         ),
         Case::new("let-without-semicolon", "let x = 1\nprint x"),
+        Case::new(
+            "datetime-vs-string",
+            "DeviceNetworkEvents | where Timestamp > \"2024-01-01\"",
+        ),
+        Case::new(
+            "ago-of-string",
+            "DeviceNetworkEvents | where Timestamp > ago(\"1d\")",
+        ),
         // Byte offsets: the two-byte 'é' comes before the bad name.
         Case::new("offset-after-non-ascii", "print a = 'é', b = RemoteIp"),
     ];
@@ -140,7 +148,8 @@ fn schema_and_syntax_mistakes_are_reported() {
         return;
     };
     let expected = [
-        "KS142", "KS142", "KS204", "KS211", "KS002", "KS002", "KS001", "KS006", "KS005", "KS142",
+        "KS142", "KS142", "KS204", "KS211", "KS002", "KS002", "KS001", "KS006", "KS005", "KS106",
+        "KS107", "KS142",
     ];
     for ((case, outcome), code) in cases.iter().zip(&outcomes).zip(expected) {
         assert_error(case, outcome, code);
@@ -148,11 +157,11 @@ fn schema_and_syntax_mistakes_are_reported() {
     let unknown = &outcomes[0].diagnostics[0];
     assert_eq!(unknown.snippet(&cases[0].query), "RemoteIp");
     assert_eq!((unknown.start, unknown.length), (28, 8));
-    let after = outcomes[9]
+    let after = outcomes[11]
         .diagnostics
         .iter()
         .find(|d| d.code == "KS142")
-        .map(|d| d.snippet(&cases[9].query));
+        .map(|d| d.snippet(&cases[11].query));
     assert_eq!(after, Some("RemoteIp"));
 }
 
@@ -468,4 +477,122 @@ fn asim_parsers_are_declared_with_their_schema_columns() {
         return;
     };
     assert_error(&cases[0], &outcomes[0], "KS211");
+}
+
+#[test]
+fn analyzers_add_advice_without_failing_the_query() {
+    let mut cases = seed_cases();
+    cases.push(Case::new(
+        "has-ipv4",
+        "DnsEvents | where IPAddresses has \"104.168.5.18\" | project TimeGenerated, Name",
+    ));
+    let options = Options {
+        analyzers: true,
+        ..Options::default()
+    };
+    let Some(outcomes) = kusto::check_with_or_skip(&options, &cases) else {
+        return;
+    };
+    for (case, outcome) in cases.iter().zip(&outcomes).take(3) {
+        assert_passed(case, outcome);
+        assert_eq!(
+            outcome.diagnostics,
+            Vec::new(),
+            "{}",
+            outcome.describe(&case.query)
+        );
+    }
+    let advice = &outcomes[3];
+    assert!(advice.ok, "{}", advice.describe(&cases[3].query));
+    let codes: Vec<(&str, &str)> = advice
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.as_str(), d.severity.as_str()))
+        .collect();
+    assert_eq!(codes, [("KS514", "Suggestion")]);
+    assert_eq!(advice.diagnostics[0].snippet(&cases[3].query), "has");
+}
+
+#[test]
+fn command_line_exit_codes() {
+    let clean = format!(
+        "{}\n",
+        serde_json::json!({ "id": "seed", "query": SEED_DNS })
+    );
+    let Ok(ok) = kusto::run_cli(&[], &clean) else {
+        println!("{}", kusto::SKIP_MESSAGE);
+        return;
+    };
+    assert_eq!(ok.code, Some(0), "{ok:?}");
+    assert_eq!(ok.stdout.lines().count(), 1);
+
+    let run =
+        |args: &[&str], input: &str| kusto::run_cli(args, input).expect("checker ran once already");
+    // A literal mismatch alone fails the run.
+    let mismatch = serde_json::json!({ "id": "lit", "query": SEED_DNS, "literals": ["evil.com"] });
+    let literal = run(&[], &format!("{clean}{mismatch}\n"));
+    assert_eq!(literal.code, Some(1), "{literal:?}");
+    assert_eq!(literal.stdout.lines().count(), 2);
+
+    // Errors of each kind, one answer per input line, in order.
+    let bad = serde_json::json!({ "id": "bad", "query": "DnsEvents | where name == 'x'" });
+    let long = serde_json::json!({ "id": "long", "query": SEED_DNS, "max_chars": 10 });
+    let failed = run(&[], &format!("{bad}\n{long}\n{{not json\n"));
+    assert_eq!(failed.code, Some(1), "{failed:?}");
+    let summary: Vec<String> = failed
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|a| format!("{} {}", a["id"], a["diagnostics"][0]["code"]))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            r#""bad" "KS142""#,
+            r#""long" "LEN001""#,
+            r#"null "INPUT001""#
+        ]
+    );
+
+    // Usage and set-up errors exit with 2.
+    let bad_flag = run(&["--platform", "splunk"], "");
+    assert_eq!(bad_flag.code, Some(2));
+    assert!(
+        bad_flag.stderr.contains("unknown platform 'splunk'"),
+        "{bad_flag:?}"
+    );
+    let bad_schema = run(&["--schema", "/nonexistent/schema.json"], &clean);
+    assert_eq!(bad_schema.code, Some(2));
+    assert!(
+        bad_schema.stderr.contains("cannot read schema"),
+        "{bad_schema:?}"
+    );
+}
+
+#[test]
+fn a_custom_schema_replaces_the_shared_one() {
+    let dir = std::env::temp_dir().join(format!("kusto-check-schema-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let schema = dir.join("schema.json");
+    let text =
+        r#"{"Hunt": [["TimeGenerated", "datetime"], ["odd name", "string"], ["Port", "int"]]}"#;
+    std::fs::write(&schema, text).expect("write schema");
+    let cases = vec![
+        Case::new(
+            "custom",
+            "Hunt | where ['odd name'] == 'x' and Port == 443 | project TimeGenerated",
+        ),
+        Case::new("shared-table-absent", "DnsEvents | take 1"),
+        Case::new("port-type", "Hunt | where Port > ago(1d)"),
+    ];
+    let options = Options {
+        schema: Some(schema),
+        ..Options::default()
+    };
+    let outcomes = kusto::check_with_or_skip(&options, &cases);
+    let _ = std::fs::remove_dir_all(&dir);
+    let Some(outcomes) = outcomes else { return };
+    assert_passed(&cases[0], &outcomes[0]);
+    assert_error(&cases[1], &outcomes[1], "KS204");
+    assert!(!outcomes[2].ok, "{}", outcomes[2].describe(&cases[2].query));
 }

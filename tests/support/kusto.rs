@@ -3,8 +3,8 @@
 //!
 //! Include it from an integration test with
 //! `#[path = "support/kusto.rs"] mod kusto;` and call [`check_or_skip`]
-//! (or [`check`] / [`check_with`]). All cases of one call are checked by a
-//! single `node` process (start-up costs 1–2 s), so batch them.
+//! (or [`check`] / [`check_with`]). One `node` process per test binary
+//! checks everything (its start-up costs 1–2 s), so calls are cheap.
 //!
 //! The check is unavailable when `node`, `tools/kusto-check/node_modules`
 //! or `../shared/reference/kusto-schema.json` is missing. Then [`check`]
@@ -16,7 +16,8 @@
 use std::fmt;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::Mutex;
 
 use serde::Deserialize;
 
@@ -92,6 +93,9 @@ pub struct Options {
     /// Queries longer than this many characters (Unicode scalar values) get
     /// the error `LEN001`.
     pub max_chars: Option<usize>,
+    /// Also run Kusto.Language's code analyzers (KS5xx advice such as KS514,
+    /// `has` with an IPv4 string); they report `Suggestion`/`Warning`.
+    pub analyzers: bool,
 }
 
 /// A diagnostic reported for a query.
@@ -238,7 +242,7 @@ fn node_program() -> String {
     std::env::var("NODE").unwrap_or_else(|_| "node".to_owned())
 }
 
-fn unavailable(reason: String) -> Result<Vec<Outcome>, CheckUnavailable> {
+fn unavailable<T>(reason: String) -> Result<T, CheckUnavailable> {
     if required() {
         panic!("KUSTO_CHECK_REQUIRED=1 but the Kusto.Language check is unavailable: {reason}");
     }
@@ -268,93 +272,175 @@ pub fn check_with_or_skip(options: &Options, cases: &[Case]) -> Option<Vec<Outco
     }
 }
 
-/// Checks the cases with one checker process. Outcomes come back in input
-/// order. Panics if the checker misbehaves (crash, malformed output), since
-/// that is a bug in the tool rather than a verdict on a query.
-pub fn check_with(options: &Options, cases: &[Case]) -> Result<Vec<Outcome>, CheckUnavailable> {
-    let script = checker_script();
+/// Whether the checker package is installed and `schema` exists; when not,
+/// panics if `KUSTO_CHECK_REQUIRED=1`, else says what is missing. (Whether
+/// `node` runs shows only when the checker is started.)
+pub fn available(schema: &Path) -> Result<(), CheckUnavailable> {
     let package = manifest_dir()
         .join("tools/kusto-check/node_modules/@kusto/language-service-next/package.json");
     if !package.is_file() {
         return unavailable(format!("{} is missing", package.display()));
     }
-    let schema = options.schema.clone().unwrap_or_else(default_schema);
     if !schema.is_file() {
         return unavailable(format!("schema {} is missing", schema.display()));
     }
-    let node = node_program();
+    Ok(())
+}
 
-    let mut command = Command::new(&node);
-    command
-        .arg(&script)
-        .arg("--schema")
-        .arg(&schema)
-        .arg("--platform")
-        .arg(options.platform.as_arg());
-    if let Some(max) = options.max_chars {
-        command.arg("--max-chars").arg(max.to_string());
-    }
-    let mut child = match command
+/// Output of one command-line run of the checker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliRun {
+    /// Exit code (`None` if killed by a signal).
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// Runs `node check.js ARGS` once with `input` on standard input (for tests
+/// of the command line itself: exit codes, argument errors). Unavailable
+/// under the same conditions as [`check`] with the default schema.
+pub fn run_cli(args: &[&str], input: &str) -> Result<CliRun, CheckUnavailable> {
+    available(&default_schema())?;
+    let node = node_program();
+    let mut child = match Command::new(&node)
+        .arg(checker_script())
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
     {
         Ok(child) => child,
-        Err(err) => return unavailable(format!("cannot run `{node}`: {err}")),
-    };
-
-    let mut input = String::new();
-    for case in cases {
-        let mut line = serde_json::json!({ "id": case.id, "query": case.query });
-        if let Some(literals) = &case.literals {
-            line["literals"] = serde_json::json!(literals);
+        Err(err) => {
+            return unavailable(format!("cannot run `{node}`: {err}"));
         }
-        input.push_str(&line.to_string());
-        input.push('\n');
-    }
-    let mut stdin = child.stdin.take().expect("child stdin is piped");
-    // Write from another thread so a large batch cannot dead-lock against
-    // the checker's output filling the stdout pipe.
+    };
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let input = input.to_owned();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().expect("wait for the checker");
+    // A checker that exits early (argument error) closes its stdin: not an error here.
+    let _ = writer.join();
+    Ok(CliRun {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
 
-    let stdout = child.stdout.take().expect("child stdout is piped");
-    let mut outcomes = Vec::with_capacity(cases.len());
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("checker output is UTF-8");
-        let outcome: Outcome = serde_json::from_str(&line)
-            .unwrap_or_else(|err| panic!("malformed checker output {line:?}: {err}"));
-        outcomes.push(outcome);
+/// A running checker process, fed one JSON line at a time and read in
+/// lockstep (one answer per line), so neither pipe can fill up.
+struct Checker {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Checker {
+    fn spawn(schema: &Path) -> Result<Checker, String> {
+        let node = node_program();
+        let mut child = Command::new(&node)
+            .arg(checker_script())
+            .arg("--schema")
+            .arg(schema)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            // Inherited: the checker writes to stderr only when it fails.
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|err| format!("cannot run `{node}`: {err}"))?;
+        let stdin = child.stdin.take().ok_or("checker stdin is not piped")?;
+        let stdout = child.stdout.take().ok_or("checker stdout is not piped")?;
+        Ok(Checker {
+            child,
+            stdin,
+            stdout: BufReader::new(stdout),
+        })
     }
-    let written = writer.join().expect("writer thread");
-    let output = child.wait_with_output().expect("wait for checker");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if let Err(err) = written {
-        panic!("cannot write to the checker: {err}; stderr: {stderr}");
+
+    fn run(&mut self, options: &Options, cases: &[Case]) -> Vec<Outcome> {
+        let mut outcomes = Vec::with_capacity(cases.len());
+        for case in cases {
+            let mut request = serde_json::json!({
+                "id": case.id,
+                "query": case.query,
+                "platform": options.platform.as_arg(),
+                "max_chars": options.max_chars,
+                "analyzers": options.analyzers,
+            });
+            if let Some(literals) = &case.literals {
+                request["literals"] = serde_json::json!(literals);
+            }
+            let mut line = request.to_string();
+            line.push('\n');
+            if let Err(err) = self
+                .stdin
+                .write_all(line.as_bytes())
+                .and_then(|()| self.stdin.flush())
+            {
+                panic!(
+                    "cannot write to the checker ({err}); exit status {:?}",
+                    self.child.try_wait()
+                );
+            }
+            let mut answer = String::new();
+            match self.stdout.read_line(&mut answer) {
+                Ok(0) | Err(_) => {
+                    panic!(
+                        "the checker stopped answering; exit status {:?}",
+                        self.child.wait()
+                    )
+                }
+                Ok(_) => {}
+            }
+            let outcome: Outcome = serde_json::from_str(&answer)
+                .unwrap_or_else(|err| panic!("malformed checker output {answer:?}: {err}"));
+            assert_eq!(
+                outcome.id.as_deref(),
+                Some(case.id.as_str()),
+                "checker answered out of order"
+            );
+            outcomes.push(outcome);
+        }
+        outcomes
     }
-    let code = output.status.code();
-    let any_failed = outcomes.iter().any(|o| !o.passed());
-    match code {
-        Some(0) if !any_failed => {}
-        Some(1) if any_failed => {}
-        _ => panic!(
-            "checker exited with {:?} (failures in output: {any_failed}); stderr: {stderr}",
-            output.status
-        ),
+}
+
+impl Drop for Checker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
-    assert_eq!(
-        outcomes.len(),
-        cases.len(),
-        "checker answered {} of {} cases; stderr: {stderr}",
-        outcomes.len(),
-        cases.len()
-    );
-    for (case, outcome) in cases.iter().zip(&outcomes) {
-        assert_eq!(
-            outcome.id.as_deref(),
-            Some(case.id.as_str()),
-            "checker answered out of order"
-        );
+}
+
+/// One checker per test binary for the default schema, shared by all tests
+/// (start-up dominates the cost of small batches).
+static SHARED: Mutex<Option<Checker>> = Mutex::new(None);
+
+/// Checks the cases, in input order. The checker process for the default
+/// schema is started once and reused by later calls; another schema gets a
+/// process of its own. Panics if the checker misbehaves (crash, malformed
+/// output), since that is a bug in the tool rather than a verdict on a query.
+pub fn check_with(options: &Options, cases: &[Case]) -> Result<Vec<Outcome>, CheckUnavailable> {
+    let schema = options.schema.clone().unwrap_or_else(default_schema);
+    available(&schema)?;
+
+    if schema != default_schema() {
+        let mut checker = Checker::spawn(&schema).or_else(unavailable)?;
+        return Ok(checker.run(options, cases));
     }
+    let mut shared = SHARED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    // Taken out while in use: if a check panics, the half-used process is
+    // dropped (killed) instead of being handed to the next test.
+    let mut checker = match shared.take() {
+        Some(checker) => checker,
+        None => Checker::spawn(&schema).or_else(unavailable)?,
+    };
+    let outcomes = checker.run(options, cases);
+    *shared = Some(checker);
     Ok(outcomes)
 }

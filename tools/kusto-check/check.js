@@ -3,7 +3,8 @@
 // @kusto/language-service-next, a Bridge.NET build of the C# library).
 //
 // Input (stdin): one JSON object per line,
-//   {"id": "...", "query": "...", "literals": ["...", ...]}   ("literals" optional)
+//   {"id": "...", "query": "...", "literals": ["...", ...]}   ("literals" optional;
+//   "platform", "max_chars", "analyzers" override the command line per line)
 // Output (stdout): one JSON object per input line, in input order,
 //   {"id", "ok", "diagnostics": [{"code","message","start","length","severity"}],
 //    "literals_ok": bool|null, "literal_mismatches": [{"kind","value"}], "literals_found"?}
@@ -17,7 +18,7 @@ const path = require('path');
 const readline = require('readline');
 
 const USAGE =
-  'usage: node check.js [--schema PATH] [--platform sentinel|defender] [--max-chars N] < queries.jsonl';
+  'usage: node check.js [--schema PATH] [--platform sentinel|defender] [--max-chars N] [--analyzers] < queries.jsonl';
 
 function fail(message) {
   process.stderr.write(`kusto-check: ${message}\n${USAGE}\n`);
@@ -29,6 +30,7 @@ function parseArgs(argv) {
     schema: path.resolve(__dirname, '..', '..', '..', 'shared', 'reference', 'kusto-schema.json'),
     platform: 'sentinel',
     maxChars: null,
+    analyzers: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -48,6 +50,8 @@ function parseArgs(argv) {
       const raw = value();
       if (!/^[0-9]+$/.test(raw)) fail(`--max-chars needs a non-negative integer, got '${raw}'`);
       opts.maxChars = Number(raw);
+    } else if (arg === '--analyzers') {
+      opts.analyzers = true;
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
@@ -109,18 +113,20 @@ function platformTables(schema, platform) {
   return out;
 }
 
-function buildGlobals(K, opts) {
-  let schema;
+function readSchema(file) {
   try {
-    schema = JSON.parse(fs.readFileSync(opts.schema, 'utf8'));
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    fail(`cannot read schema '${opts.schema}': ${err.message}`);
+    return fail(`cannot read schema '${file}': ${err.message}`);
   }
+}
+
+function buildGlobals(K, schema, platform) {
   const members = [];
-  for (const [table, columns] of platformTables(schema, opts.platform)) {
+  for (const [table, columns] of platformTables(schema, platform)) {
     members.push(new K.Symbols.TableSymbol.$ctor7(table, schemaText(columns), null));
   }
-  if (opts.platform === 'sentinel') {
+  if (platform === 'sentinel') {
     const asim = JSON.parse(fs.readFileSync(path.join(__dirname, 'asim-schema.json'), 'utf8'));
     for (const [name, fn] of Object.entries(asim.functions)) {
       const params = `(${fn.parameters.map(([p, type, dflt]) => `${p}:${type}=${dflt}`).join(', ')})`;
@@ -218,7 +224,30 @@ function inputError(id, message) {
   };
 }
 
-function checkOne(K, globals, opts, line) {
+// Per-line settings override the command line's: "platform",
+// "max_chars" (integer or null) and "analyzers" (boolean).
+function lineSettings(item, opts) {
+  const settings = { platform: opts.platform, maxChars: opts.maxChars, analyzers: opts.analyzers };
+  if (item.platform !== undefined) {
+    if (item.platform !== 'sentinel' && item.platform !== 'defender') {
+      return "field 'platform' must be \"sentinel\" or \"defender\"";
+    }
+    settings.platform = item.platform;
+  }
+  if (item.max_chars !== undefined) {
+    if (item.max_chars !== null && !(Number.isInteger(item.max_chars) && item.max_chars >= 0)) {
+      return "field 'max_chars' must be a non-negative integer or null";
+    }
+    settings.maxChars = item.max_chars;
+  }
+  if (item.analyzers !== undefined) {
+    if (typeof item.analyzers !== 'boolean') return "field 'analyzers' must be a boolean";
+    settings.analyzers = item.analyzers;
+  }
+  return settings;
+}
+
+function checkOne(K, globalsFor, opts, line) {
   let item;
   try {
     item = JSON.parse(line);
@@ -235,13 +264,16 @@ function checkOne(K, globals, opts, line) {
     return inputError(id, "field 'literals' must be an array of strings");
   }
 
+  const settings = lineSettings(item, opts);
+  if (typeof settings === 'string') return inputError(id, settings);
+  const globals = globalsFor(settings.platform);
   const query = item.query;
   const diagnostics = [];
   const chars = [...query].length;
-  if (opts.maxChars !== null && chars > opts.maxChars) {
+  if (settings.maxChars !== null && chars > settings.maxChars) {
     diagnostics.push({
       code: 'LEN001',
-      message: `query is ${chars} characters long, more than the limit of ${opts.maxChars}`,
+      message: `query is ${chars} characters long, more than the limit of ${settings.maxChars}`,
       start: 0,
       length: Buffer.byteLength(query, 'utf8'),
       severity: 'Error',
@@ -250,7 +282,14 @@ function checkOne(K, globals, opts, line) {
 
   const code = K.KustoCode.ParseAndAnalyze(query, globals);
   const offsets = byteOffsets(query);
-  for (const d of toArray(code.GetDiagnostics())) {
+  let found = toArray(code.GetDiagnostics());
+  if (settings.analyzers) {
+    // Kusto.Language's code analyzers (KS5xx: performance and style advice,
+    // e.g. KS514 `has` with an IPv4 string), reported as Suggestion/Warning.
+    const service = new K.Editor.KustoCodeService.ctor(code);
+    found = found.concat(toArray(service.GetAnalyzerDiagnostics(true)));
+  }
+  for (const d of found) {
     const start = Math.min(Math.max(d.Start, 0), query.length);
     const end = Math.min(Math.max(d.Start + d.Length, start), query.length);
     diagnostics.push({
@@ -288,12 +327,30 @@ function wellFormed(_key, value) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const K = loadKusto();
-  const globals = buildGlobals(K, opts);
+  const schema = readSchema(opts.schema);
+  const cache = new Map();
+  const globalsFor = (platform) => {
+    if (!cache.has(platform)) cache.set(platform, buildGlobals(K, schema, platform));
+    return cache.get(platform);
+  };
+  globalsFor(opts.platform);
   let failed = false;
   const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of rl) {
     if (line.trim() === '') continue;
-    const result = checkOne(K, globals, opts, line);
+    let result;
+    try {
+      result = checkOne(K, globalsFor, opts, line);
+    } catch (err) {
+      // Kusto.Language itself failed on this query: report it, keep going.
+      result = inputError(null, `internal error: ${err && err.message ? err.message : err}`);
+      result.diagnostics[0].code = 'INTERNAL001';
+      try {
+        result.id = JSON.parse(line).id;
+      } catch (_) {
+        // keep null
+      }
+    }
     if (!result.ok || result.literals_ok === false) failed = true;
     const text = `${JSON.stringify(result, wellFormed)}\n`;
     if (!process.stdout.write(text)) {
