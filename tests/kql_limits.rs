@@ -248,3 +248,29 @@ fn error_messages() {
         Some(r#"comment "a\nb" contains a line break or control character"#.to_owned())
     );
 }
+
+#[test]
+fn datatable_values_must_fill_whole_rows() -> Result {
+    let q = Query::parse("datatable(a:string, b:long) ['x', 1, 'y']")?;
+    assert_eq!(
+        q.validate(),
+        Err(ValidationError::RaggedDatatable {
+            columns: 2,
+            values: 3
+        })
+    );
+    assert_eq!(
+        Query::parse("datatable(a:string, b:long) ['x', 1, 'y', 2]")?.validate(),
+        Ok(())
+    );
+    Ok(())
+}
+
+#[test]
+fn extend_is_named_in_its_error() {
+    let none: [&str; 0] = [];
+    assert_eq!(
+        Query::table("T").extend(none).validate(),
+        Err(ValidationError::EmptyClause { operator: "extend" })
+    );
+}

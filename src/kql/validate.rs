@@ -54,6 +54,14 @@ pub enum ValidationError {
         /// The rejected name.
         name: String,
     },
+    /// A `datatable` whose value count is not a multiple of its columns.
+    #[error("datatable has {values} values for {columns} columns")]
+    RaggedDatatable {
+        /// Number of columns.
+        columns: usize,
+        /// Number of values.
+        values: usize,
+    },
     /// An operator that needs at least one item has none (e.g. `project`).
     #[error("`{operator}` has no items")]
     EmptyClause {
@@ -211,13 +219,24 @@ fn check_tabular(t: &Tabular, lets: &HashMap<&str, &Expr>) -> Result<(), Validat
             for (name, _) in &d.columns {
                 check_ident(name.as_str())?;
             }
+            if d.values.len() % d.columns.len() != 0 {
+                return Err(ValidationError::RaggedDatatable {
+                    columns: d.columns.len(),
+                    values: d.values.len(),
+                });
+            }
         }
     }
     for op in &t.ops {
         match op {
             Operator::Where(e) => check_expr(e, lets)?,
             Operator::Project(items) | Operator::Extend(items) => {
-                nonempty(items, "project")?;
+                let name = if matches!(op, Operator::Project(_)) {
+                    "project"
+                } else {
+                    "extend"
+                };
+                nonempty(items, name)?;
                 for a in items {
                     if let Some(n) = &a.name {
                         check_ident(n.as_str())?;
