@@ -38,6 +38,7 @@ pub mod feed;
 pub mod filter;
 pub mod indicator;
 pub mod ioc;
+pub mod kql;
 
 pub use confidence::{Confidence, ConfidenceError};
 pub use indicator::{Indicator, Malware, MergeError, Source, ThreatType};
