@@ -109,6 +109,18 @@ pub(crate) fn text_endpoint_regex(endpoints: &[String]) -> String {
     format!(r"(^|[^0-9.])({})($|[^0-9])", alternatives.join("|"))
 }
 
+/// A case-insensitive regex finding one of `ips` inside free text as a
+/// whole address: not glued to a letter, digit or dot on the left, and not
+/// continued by another digit, letter or dotted part on the right (so
+/// `10.192.3.171.227` does not contain `192.3.171.227`).
+pub(crate) fn text_ip_regex(ips: &[&str]) -> String {
+    let alternatives: Vec<String> = ips.iter().map(|ip| ip.replace('.', r"\.")).collect();
+    format!(
+        r"(?i)(^|[^0-9a-z.])({})($|[^0-9a-z.]|\.($|[^0-9]))",
+        alternatives.join("|")
+    )
+}
+
 /// `a or b or ...`, `None` for no terms.
 pub(crate) fn any_of(terms: Vec<Expr>) -> Option<Expr> {
     terms.into_iter().reduce(|a, b| a.or(b))
@@ -129,6 +141,10 @@ mod tests {
 
     #[test]
     fn text_regexes_bound_their_matches() {
+        assert_eq!(
+            text_ip_regex(&["1.2.3.4", "2001:db8::1"]),
+            r"(?i)(^|[^0-9a-z.])(1\.2\.3\.4|2001:db8::1)($|[^0-9a-z.]|\.($|[^0-9]))"
+        );
         assert_eq!(
             text_endpoint_regex(&["1.2.3.4:80".to_owned()]),
             r"(^|[^0-9.])(1\.2\.3\.4:80)($|[^0-9])"

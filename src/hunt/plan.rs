@@ -11,6 +11,7 @@ use super::catalog::{Catalog, Field, Platform, TableSpec};
 use super::matching::{
     AUTHORITY_NAME, AUTHORITY_REGEX, any_of, authority_host, authority_port, endpoint_key,
     host_regex, normalized_host, normalized_ip, text_domain_regex, text_endpoint_regex,
+    text_ip_regex,
 };
 use crate::kql::{
     Assignment, Comment, Dynamic, Expr, Query, Timespan, TimespanUnit, ValidationError, call, col,
@@ -738,11 +739,9 @@ fn network(table: &TableSpec, iocs: &[&Ioc]) -> Body {
     }
     let mut text = Vec::new();
     for column in &addrs.texts {
-        if has(&v4_ips) {
-            text.push(call("has_any_ipv4", [col(column), col("ioc_ips")]));
-        }
-        if has(&v6_ips) {
-            text.push(col(column).has_any([col("ioc_ips")]));
+        if has(&all_ips) {
+            let ips: Vec<&str> = all_ips.iter().map(String::as_str).collect();
+            text.push(col(column).matches_regex(lit(text_ip_regex(&ips))));
         }
         if has(&endpoints) {
             let eps: Vec<String> = endpoints.iter().cloned().collect();
