@@ -36,6 +36,7 @@
 pub mod confidence;
 pub mod feed;
 pub mod filter;
+pub mod hunt;
 pub mod indicator;
 pub mod ioc;
 pub mod kql;

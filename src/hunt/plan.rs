@@ -1,0 +1,994 @@
+//! Turning indicators into hunting queries, table by table.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+use super::catalog::{Catalog, Field, Platform, TableSpec};
+use super::matching::{
+    AUTHORITY_NAME, AUTHORITY_REGEX, any_of, authority_host, authority_port, endpoint_key,
+    host_regex, normalized_host, normalized_ip, text_domain_regex, text_endpoint_regex,
+    text_ip_regex,
+};
+use crate::kql::{
+    Assignment, Comment, Dynamic, Expr, Query, Timespan, TimespanUnit, ValidationError, call, col,
+    lit,
+};
+use crate::{HashKind, Indicator, Ioc};
+
+/// Which indicators a query hunts for.
+///
+/// ```
+/// use iochunt::hunt::IocGroup;
+/// assert_eq!(IocGroup::Network.as_str(), "network");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IocGroup {
+    /// IP addresses, `ip:port` endpoints and CIDR networks.
+    Network,
+    /// Domains.
+    Domain,
+    /// URLs.
+    Url,
+    /// File hashes.
+    Hash,
+    /// E-mail addresses.
+    Email,
+}
+
+impl IocGroup {
+    /// Every group, in the order queries are emitted per table.
+    pub const ALL: [IocGroup; 5] = [
+        IocGroup::Network,
+        IocGroup::Domain,
+        IocGroup::Url,
+        IocGroup::Hash,
+        IocGroup::Email,
+    ];
+
+    /// The lower-case name.
+    ///
+    /// ```
+    /// # use iochunt::hunt::IocGroup;
+    /// assert_eq!(IocGroup::Hash.as_str(), "hash");
+    /// ```
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            IocGroup::Network => "network",
+            IocGroup::Domain => "domain",
+            IocGroup::Url => "url",
+            IocGroup::Hash => "hash",
+            IocGroup::Email => "email",
+        }
+    }
+
+    /// The group an indicator is hunted in.
+    ///
+    /// ```
+    /// use iochunt::{Ioc, hunt::IocGroup};
+    /// assert_eq!(IocGroup::of(&Ioc::parse("1.2.3.4:80")?), IocGroup::Network);
+    /// assert_eq!(IocGroup::of(&Ioc::parse("evil.com")?), IocGroup::Domain);
+    /// # Ok::<(), iochunt::ParseIocError>(())
+    /// ```
+    #[must_use]
+    pub fn of(ioc: &Ioc) -> IocGroup {
+        match ioc {
+            Ioc::Domain(_) => IocGroup::Domain,
+            Ioc::Url(_) => IocGroup::Url,
+            Ioc::Hash(_) => IocGroup::Hash,
+            Ioc::Email(_) => IocGroup::Email,
+            _ => IocGroup::Network,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            IocGroup::Network => "network indicators (ip:port, ip, cidr)",
+            IocGroup::Domain => "domains and their subdomains",
+            IocGroup::Url => "URLs",
+            IocGroup::Hash => "file hashes",
+            IocGroup::Email => "e-mail senders",
+        }
+    }
+}
+
+impl fmt::Display for IocGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The value of the `MatchTier` column that network and domain hunts add.
+///
+/// ```
+/// use iochunt::hunt::MatchTier;
+/// assert_eq!(MatchTier::IpOnly.as_str(), "ip_only");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchTier {
+    /// The indicator itself matched a structured column: the endpoint (IP
+    /// and port of one side), the IP of an IP indicator, an address in a
+    /// CIDR indicator, or the domain or one of its subdomains.
+    Exact,
+    /// Only the IP of an `ip:port` indicator matched, on another port or in
+    /// a column without a port: weaker evidence.
+    IpOnly,
+    /// The indicator was found inside free text (a log message).
+    Text,
+}
+
+impl MatchTier {
+    /// The value written in the `MatchTier` column.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MatchTier::Exact => "exact",
+            MatchTier::IpOnly => "ip_only",
+            MatchTier::Text => "text",
+        }
+    }
+}
+
+/// The column network and domain hunts add to say how a row matched.
+pub const MATCH_TIER_COLUMN: &str = "MatchTier";
+
+/// Options of a hunt plan.
+///
+/// # Examples
+///
+/// ```
+/// use iochunt::hunt::{HuntOptions, Platform};
+///
+/// let opts = HuntOptions::new(Platform::Defender).with_window_days(30).with_max_chars(10_000);
+/// assert_eq!(opts.window_days, 30);
+/// assert_eq!(HuntOptions::default().window_days, 14);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HuntOptions {
+    /// The platform the queries are written for.
+    pub platform: Platform,
+    /// How many days back each query looks.
+    pub window_days: u32,
+    /// The most indicator values one query holds; larger sets are split
+    /// over several queries. Capped at 10,000 (`has_any`'s limit).
+    pub max_values_per_query: usize,
+    /// A budget for a query's rendered (pretty) length, such as 10,000
+    /// characters for a Sentinel scheduled rule; queries are split further
+    /// to stay within it.
+    pub max_chars: Option<usize>,
+}
+
+/// `has_any`'s documented limit of distinct values.
+const HAS_ANY_MAX: usize = 10_000;
+
+impl Default for HuntOptions {
+    fn default() -> Self {
+        HuntOptions::new(Platform::Sentinel)
+    }
+}
+
+impl HuntOptions {
+    /// Defaults for a platform: a 14-day window, up to 10,000 values per
+    /// query, no length budget.
+    #[must_use]
+    pub fn new(platform: Platform) -> Self {
+        HuntOptions {
+            platform,
+            window_days: 14,
+            max_values_per_query: HAS_ANY_MAX,
+            max_chars: None,
+        }
+    }
+
+    /// Sets the window in days.
+    #[must_use]
+    pub fn with_window_days(mut self, days: u32) -> Self {
+        self.window_days = days;
+        self
+    }
+
+    /// Sets the most values per query.
+    #[must_use]
+    pub fn with_max_values(mut self, n: usize) -> Self {
+        self.max_values_per_query = n;
+        self
+    }
+
+    /// Sets the rendered-length budget.
+    #[must_use]
+    pub fn with_max_chars(mut self, n: usize) -> Self {
+        self.max_chars = Some(n);
+        self
+    }
+}
+
+/// One generated hunting query.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HuntQuery {
+    /// The table (or ASIM parser) it reads.
+    pub table: String,
+    /// The platform it is written for.
+    pub platform: Platform,
+    /// The indicators it hunts for.
+    pub group: IocGroup,
+    /// The data connectors that fill the table.
+    pub connectors: Vec<String>,
+    /// The indicator values it covers, sorted.
+    pub iocs: Vec<Ioc>,
+    /// The query, as syntax.
+    #[serde(skip)]
+    pub query: Query,
+    /// The query, rendered one operator per line.
+    pub text: String,
+}
+
+/// An indicator no table of the platform can hunt, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unhunted {
+    /// The indicator value.
+    pub ioc: Ioc,
+    /// Why it has no query.
+    pub reason: String,
+}
+
+/// The queries for a set of indicators on one platform.
+///
+/// # Examples
+///
+/// ```
+/// use iochunt::{Indicator, Ioc};
+/// use iochunt::hunt::{Catalog, HuntOptions, HuntPlan, IocGroup, Platform};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let iocs = ["192.3.171.227:8823", "104.168.5.18:8823", "aliexpress.us.com"]
+///     .into_iter()
+///     .map(|s| Ioc::parse(s).map(Indicator::new))
+///     .collect::<Result<Vec<_>, _>>()?;
+/// let plan = HuntPlan::build(&iocs, Catalog::builtin(), &HuntOptions::new(Platform::Defender))?;
+/// let dne = plan.queries.iter().find(|q| q.table == "DeviceNetworkEvents" && q.group == IocGroup::Network).expect("a query");
+/// assert!(dne.text.contains(r#"let ioc_endpoints = dynamic(["104.168.5.18:8823", "192.3.171.227:8823"]);"#));
+/// assert!(dne.text.contains("| where Timestamp > ago(14d)"));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HuntPlan {
+    /// The options the plan was built with.
+    pub options: HuntOptions,
+    /// The queries, in catalog table order, then group order, then part.
+    pub queries: Vec<HuntQuery>,
+    /// Indicators no table of the platform can hunt.
+    pub unhunted: Vec<Unhunted>,
+}
+
+/// A plan that cannot be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HuntError {
+    /// One indicator alone makes a query longer than the length budget.
+    #[error("a {table} query for {ioc:?} alone is {chars} characters, over the budget of {budget}")]
+    OverBudget {
+        /// The table.
+        table: String,
+        /// The indicator.
+        ioc: String,
+        /// The rendered length.
+        chars: usize,
+        /// The budget.
+        budget: usize,
+    },
+    /// A generated query failed the platform limits.
+    #[error("generated {table} query is invalid: {source}")]
+    Invalid {
+        /// The table.
+        table: String,
+        /// What was wrong.
+        #[source]
+        source: ValidationError,
+    },
+    /// A comment could not be written (a feed name or family with control characters is cleaned first, so this is unexpected).
+    #[error("cannot write query comment: {0}")]
+    Comment(ValidationError),
+}
+
+impl HuntPlan {
+    /// Plans the hunt: for each table of the platform and each group of
+    /// indicators it can hold, one query (several when the values exceed
+    /// the per-query limits).
+    ///
+    /// # Errors
+    ///
+    /// [`HuntError::OverBudget`] when a single indicator cannot fit the
+    /// length budget.
+    pub fn build(
+        indicators: &[Indicator],
+        catalog: &Catalog,
+        options: &HuntOptions,
+    ) -> Result<HuntPlan, HuntError> {
+        let source = SourceLine::of(indicators);
+        let mut queries = Vec::new();
+        let mut hunted: BTreeSet<&Ioc> = BTreeSet::new();
+        for table in catalog.for_platform(options.platform) {
+            for group in IocGroup::ALL {
+                let iocs: Vec<&Ioc> = sorted_unique(
+                    indicators
+                        .iter()
+                        .map(|i| &i.ioc)
+                        .filter(|ioc| IocGroup::of(ioc) == group)
+                        .filter(|ioc| huntable_in(ioc, table)),
+                );
+                if iocs.is_empty() {
+                    continue;
+                }
+                hunted.extend(iocs.iter().copied());
+                let limit = options.max_values_per_query.clamp(1, HAS_ANY_MAX);
+                for chunk in iocs.chunks(limit) {
+                    split_to_budget(table, group, chunk, &source, options, &mut queries)?;
+                }
+            }
+        }
+        let unhunted = sorted_unique(indicators.iter().map(|i| &i.ioc))
+            .into_iter()
+            .filter(|ioc| !hunted.contains(ioc))
+            .map(|ioc| Unhunted {
+                ioc: ioc.clone(),
+                reason: unhunted_reason(ioc, options.platform),
+            })
+            .collect();
+        Ok(HuntPlan {
+            options: options.clone(),
+            queries,
+            unhunted,
+        })
+    }
+
+    /// The distinct tables the plan queries, in order.
+    #[must_use]
+    pub fn tables(&self) -> Vec<&str> {
+        let mut seen = Vec::new();
+        for q in &self.queries {
+            if !seen.contains(&q.table.as_str()) {
+                seen.push(q.table.as_str());
+            }
+        }
+        seen
+    }
+}
+
+fn sorted_unique<'a>(iocs: impl Iterator<Item = &'a Ioc>) -> Vec<&'a Ioc> {
+    iocs.collect::<BTreeSet<_>>().into_iter().collect()
+}
+
+fn unhunted_reason(ioc: &Ioc, platform: Platform) -> String {
+    match ioc {
+        Ioc::Hash(h) if h.kind() == HashKind::Sha3_384 => {
+            "no Sentinel or Defender column holds SHA3-384 hashes".to_owned()
+        }
+        _ => format!(
+            "no {platform} table in the catalog has a column for {} indicators",
+            ioc.kind()
+        ),
+    }
+}
+
+/// Whether `table` has a column that can match `ioc`.
+fn huntable_in(ioc: &Ioc, table: &TableSpec) -> bool {
+    table.fields.iter().any(|field| match (ioc, field) {
+        (
+            Ioc::Ip(_) | Ioc::IpPort(_) | Ioc::Cidr(_),
+            Field::Ip { .. }
+            | Field::IpList { .. }
+            | Field::Url { .. }
+            | Field::Address { .. }
+            | Field::Text { .. },
+        ) => !matches!(
+            (ioc, field),
+            (Ioc::Cidr(_), Field::IpList { .. } | Field::Text { .. })
+        ),
+        (
+            Ioc::Domain(_),
+            Field::Host { .. } | Field::Url { .. } | Field::Address { .. } | Field::Text { .. },
+        ) => true,
+        (Ioc::Url(_), Field::Url { .. }) => true,
+        (Ioc::Hash(h), Field::Hash { hash, .. }) => hash.is_none_or(|k| k == h.kind()),
+        (Ioc::Email(_), Field::Email { .. }) => true,
+        _ => false,
+    })
+}
+
+/// Builds the query for `iocs`, halving the set until it fits the budget.
+fn split_to_budget(
+    table: &TableSpec,
+    group: IocGroup,
+    iocs: &[&Ioc],
+    source: &SourceLine,
+    options: &HuntOptions,
+    out: &mut Vec<HuntQuery>,
+) -> Result<(), HuntError> {
+    let query = build_query(table, group, iocs, source, options)?;
+    let text = format!("{query:#}");
+    if let Some(budget) = options.max_chars {
+        let chars = text.chars().count();
+        if chars > budget {
+            if let [only] = iocs {
+                return Err(HuntError::OverBudget {
+                    table: table.table.clone(),
+                    ioc: only.to_string(),
+                    chars,
+                    budget,
+                });
+            }
+            let (a, b) = iocs.split_at(iocs.len() / 2);
+            split_to_budget(table, group, a, source, options, out)?;
+            return split_to_budget(table, group, b, source, options, out);
+        }
+    }
+    query.validate().map_err(|source| HuntError::Invalid {
+        table: table.table.clone(),
+        source,
+    })?;
+    out.push(HuntQuery {
+        table: table.table.clone(),
+        platform: options.platform,
+        group,
+        connectors: table.connectors.clone(),
+        iocs: iocs.iter().map(|i| (*i).clone()).collect(),
+        query,
+        text,
+    });
+    Ok(())
+}
+
+/// The `// Source: ...` comment: feeds and malware families.
+struct SourceLine(String);
+
+impl SourceLine {
+    fn of(indicators: &[Indicator]) -> SourceLine {
+        let feeds: BTreeSet<&str> = indicators
+            .iter()
+            .flat_map(|i| i.sources.iter().map(|s| feed_display_name(&s.feed)))
+            .collect();
+        let families: BTreeSet<&str> = indicators
+            .iter()
+            .filter_map(|i| i.malware.as_ref().map(|m| m.display_name()))
+            .collect();
+        let list = |set: BTreeSet<&str>| {
+            const SHOWN: usize = 5;
+            let total = set.len();
+            let mut text = set.into_iter().take(SHOWN).collect::<Vec<_>>().join(", ");
+            if total > SHOWN {
+                text.push_str(&format!(" (+{} more)", total - SHOWN));
+            }
+            text
+        };
+        let feeds = if feeds.is_empty() {
+            "indicator list".to_owned()
+        } else {
+            list(feeds)
+        };
+        let text = if families.is_empty() {
+            format!("Source: {feeds}")
+        } else {
+            format!("Source: {feeds} - {}", list(families))
+        };
+        // Feed text is data: keep control characters out of the comment line.
+        SourceLine(
+            text.chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect(),
+        )
+    }
+}
+
+/// The printable name of a feed id, as the seed writes it.
+fn feed_display_name(feed: &str) -> &str {
+    match feed {
+        "threatfox" => "ThreatFox",
+        "urlhaus" => "URLhaus",
+        "malwarebazaar" => "MalwareBazaar",
+        other => other,
+    }
+}
+
+fn comment(text: String) -> Result<Comment, HuntError> {
+    Comment::new(text).map_err(HuntError::Comment)
+}
+
+fn strings<'a>(values: impl IntoIterator<Item = &'a String>) -> Expr {
+    lit(Dynamic::strings(values.into_iter().map(String::as_str)))
+}
+
+/// The query for one table, group and set of indicators.
+fn build_query(
+    table: &TableSpec,
+    group: IocGroup,
+    iocs: &[&Ioc],
+    source: &SourceLine,
+    options: &HuntOptions,
+) -> Result<Query, HuntError> {
+    let time = options.platform.time_column();
+    let mut q = Query::new(table_source(table, options))
+        .comment(comment(format!(
+            "Hunt for {} in {}",
+            group.describe(),
+            table.table
+        ))?)
+        .comment(comment(source.0.clone())?);
+    let body = match group {
+        IocGroup::Network => network(table, iocs),
+        IocGroup::Domain => domain(table, iocs),
+        IocGroup::Url => url(table, iocs),
+        IocGroup::Hash => hash(table, iocs),
+        IocGroup::Email => email(table, iocs),
+    };
+    for (name, value) in body.lets {
+        q = q.let_(name, value);
+    }
+    q = q.where_(col(time).gt(call(
+        "ago",
+        [lit(Timespan::new(
+            u64::from(options.window_days),
+            TimespanUnit::Day,
+        ))],
+    )));
+    for op in body.steps {
+        q = match op {
+            Step::Where(e) => q.where_(e),
+            Step::Extend(a) => q.extend(a),
+        };
+    }
+    let mut projected: Vec<Assignment> = vec![time.into()];
+    if body.tier {
+        projected.push(MATCH_TIER_COLUMN.into());
+    }
+    projected.extend(table.project.iter().map(|c| Assignment::from(c.as_str())));
+    Ok(q.project(projected).order_by([col(time).desc()]))
+}
+
+/// The table reference, or the ASIM parser call with its time filter
+/// pushed into the parser.
+fn table_source(table: &TableSpec, _options: &HuntOptions) -> crate::kql::Tabular {
+    crate::kql::Tabular::table(table.table.as_str())
+}
+
+enum Step {
+    Where(Expr),
+    Extend(Vec<Assignment>),
+}
+
+/// The `let` statements and pipeline steps of one group's hunt.
+#[derive(Default)]
+struct Body {
+    lets: Vec<(&'static str, Expr)>,
+    steps: Vec<Step>,
+    /// Whether the hunt adds the `MatchTier` column.
+    tier: bool,
+}
+
+fn uses_authority(table: &TableSpec) -> bool {
+    table
+        .fields
+        .iter()
+        .any(|f| matches!(f, Field::Url { .. } | Field::Address { .. }))
+}
+
+/// The address-bearing expressions of a table, after the extends that
+/// normalise them: `(address, optional port)`.
+struct Addresses {
+    extends: Vec<Assignment>,
+    pairs: Vec<(Expr, Option<Expr>)>,
+    lists: Vec<String>,
+    texts: Vec<String>,
+}
+
+fn addresses(table: &TableSpec) -> Addresses {
+    let mut a = Addresses {
+        extends: Vec::new(),
+        pairs: Vec::new(),
+        lists: Vec::new(),
+        texts: Vec::new(),
+    };
+    for field in &table.fields {
+        match field {
+            Field::Ip { column, port } => {
+                let name = format!("{column}Addr");
+                a.extends
+                    .push(Assignment::named(name.as_str(), normalized_ip(col(column))));
+                a.pairs.push((col(name), port.as_deref().map(col)));
+            }
+            Field::Url { column } | Field::Address { column } => {
+                let host = format!("{column}Host");
+                let port = format!("{column}Port");
+                a.extends
+                    .push(Assignment::named(host.as_str(), authority_host(column)));
+                a.extends
+                    .push(Assignment::named(port.as_str(), authority_port(column)));
+                a.pairs.push((col(host), Some(col(port))));
+            }
+            Field::IpList { column } => a.lists.push(column.clone()),
+            Field::Text { column } => a.texts.push(column.clone()),
+            _ => {}
+        }
+    }
+    a
+}
+
+fn network(table: &TableSpec, iocs: &[&Ioc]) -> Body {
+    let mut all_ips = BTreeSet::new();
+    let mut exact_ips = BTreeSet::new();
+    let mut endpoints = BTreeSet::new();
+    let mut v4_ranges = BTreeSet::new();
+    let mut v6_ranges = BTreeSet::new();
+    for ioc in iocs {
+        match ioc {
+            Ioc::Ip(ip) => {
+                let ip = hunted_ip(*ip);
+                all_ips.insert(ip.clone());
+                exact_ips.insert(ip);
+            }
+            Ioc::IpPort(sa) => {
+                let ip = hunted_ip(sa.ip());
+                endpoints.insert(format!("{ip}:{}", sa.port()));
+                all_ips.insert(ip);
+            }
+            Ioc::Cidr(IpNet::V4(net)) => {
+                v4_ranges.insert(net.to_string());
+            }
+            Ioc::Cidr(IpNet::V6(net)) => {
+                v6_ranges.insert(net.to_string());
+            }
+            _ => {}
+        }
+    }
+    let v4_ips: BTreeSet<String> = all_ips
+        .iter()
+        .filter(|s| !s.contains(':'))
+        .cloned()
+        .collect();
+    let v6_ips: BTreeSet<String> = all_ips
+        .iter()
+        .filter(|s| s.contains(':'))
+        .cloned()
+        .collect();
+    let exact_v4: BTreeSet<String> = exact_ips
+        .iter()
+        .filter(|s| !s.contains(':'))
+        .cloned()
+        .collect();
+
+    let mut body = Body {
+        tier: true,
+        ..Body::default()
+    };
+    let has = |set: &BTreeSet<String>| !set.is_empty();
+    if has(&all_ips) {
+        body.lets.push(("ioc_ips", strings(&all_ips)));
+    }
+    if has(&endpoints) {
+        body.lets.push(("ioc_endpoints", strings(&endpoints)));
+    }
+    if has(&exact_ips) {
+        body.lets.push(("ioc_exact_ips", strings(&exact_ips)));
+    }
+    if has(&v4_ranges) {
+        body.lets.push(("ioc_ipv4_ranges", strings(&v4_ranges)));
+    }
+    if has(&v6_ranges) {
+        body.lets.push(("ioc_ipv6_ranges", strings(&v6_ranges)));
+    }
+    let addrs = addresses(table);
+    if uses_authority(table) {
+        body.lets.push((AUTHORITY_NAME, lit(AUTHORITY_REGEX)));
+    }
+    if !addrs.extends.is_empty() {
+        body.steps.push(Step::Extend(addrs.extends));
+    }
+
+    // Structured hits: any address of the row is an indicator IP or lies in
+    // an indicator range.
+    let in_ranges = |addr: &Expr| {
+        let mut t = Vec::new();
+        if has(&v4_ranges) {
+            t.push(call(
+                "ipv4_is_in_any_range",
+                [addr.clone(), col("ioc_ipv4_ranges")],
+            ));
+        }
+        if has(&v6_ranges) {
+            t.push(call(
+                "ipv6_is_in_any_range",
+                [addr.clone(), col("ioc_ipv6_ranges")],
+            ));
+        }
+        t
+    };
+    let mut structured = Vec::new();
+    let mut exact = Vec::new();
+    for (addr, port) in &addrs.pairs {
+        if has(&all_ips) {
+            structured.push(addr.clone().in_([col("ioc_ips")]));
+        }
+        let ranges = in_ranges(addr);
+        structured.extend(ranges.iter().cloned());
+        exact.extend(ranges);
+        if let (Some(port), true) = (port, has(&endpoints)) {
+            exact.push(endpoint_key(addr.clone(), port.clone()).in_([col("ioc_endpoints")]));
+        }
+        if has(&exact_ips) {
+            exact.push(addr.clone().in_([col("ioc_exact_ips")]));
+        }
+    }
+    for column in &addrs.lists {
+        if has(&v4_ips) {
+            body.lets.push(("ioc_ipv4s", strings(&v4_ips)));
+            structured.push(call("has_any_ipv4", [col(column), col("ioc_ipv4s")]));
+        }
+        if has(&v6_ips) {
+            body.lets.push(("ioc_ipv6s", strings(&v6_ips)));
+            structured.push(col(column).has_any([col("ioc_ipv6s")]));
+        }
+        if has(&exact_v4) {
+            exact.push(call("has_any_ipv4", [col(column), col("ioc_exact_ips")]));
+        }
+    }
+    let mut text = Vec::new();
+    for column in &addrs.texts {
+        if has(&all_ips) {
+            let ips: Vec<&str> = all_ips.iter().map(String::as_str).collect();
+            text.push(col(column).matches_regex(lit(text_ip_regex(&ips))));
+        }
+        if has(&endpoints) {
+            let eps: Vec<String> = endpoints.iter().cloned().collect();
+            text.push(col(column).matches_regex(lit(text_endpoint_regex(&eps))));
+        }
+    }
+    dedup_lets(&mut body.lets);
+    finish_tiered(&mut body, structured, exact, text, MatchTier::IpOnly);
+    body
+}
+
+/// Adds the filter and the `MatchTier` column. `structured` are hits in
+/// structured columns, `exact` the subset that is exact, `text` hits in
+/// free text; `weaker` is the tier of a structured hit that is not exact.
+fn finish_tiered(
+    body: &mut Body,
+    structured: Vec<Expr>,
+    exact: Vec<Expr>,
+    text: Vec<Expr>,
+    weaker: MatchTier,
+) {
+    let structured = any_of(structured);
+    let exact = any_of(exact);
+    let text = any_of(text);
+    let filter = any_of(structured.iter().chain(text.iter()).cloned().collect());
+    if let Some(filter) = filter {
+        body.steps.push(Step::Where(filter));
+    }
+    let mut case_args = Vec::new();
+    if let Some(exact) = exact {
+        case_args.push(exact);
+        case_args.push(lit(MatchTier::Exact.as_str()));
+    }
+    let fallback = if text.is_some() {
+        if let Some(structured) = structured {
+            case_args.push(structured);
+            case_args.push(lit(weaker.as_str()));
+        }
+        MatchTier::Text
+    } else {
+        weaker
+    };
+    let tier = if case_args.is_empty() {
+        lit(fallback.as_str())
+    } else {
+        case_args.push(lit(fallback.as_str()));
+        call("case", case_args)
+    };
+    body.steps.push(Step::Extend(vec![Assignment::named(
+        MATCH_TIER_COLUMN,
+        tier,
+    )]));
+}
+
+fn dedup_lets(lets: &mut Vec<(&'static str, Expr)>) {
+    let mut seen = BTreeSet::new();
+    lets.retain(|(name, _)| seen.insert(*name));
+}
+
+/// The text an IP is hunted as: IPv4-mapped IPv6 as its IPv4 address.
+fn hunted_ip(ip: IpAddr) -> String {
+    ip.to_canonical().to_string()
+}
+
+fn domain(table: &TableSpec, iocs: &[&Ioc]) -> Body {
+    let mut subdomains = Vec::new();
+    let mut exact_only = Vec::new();
+    for ioc in iocs {
+        if let Ioc::Domain(d) = ioc {
+            if d.is_public_suffix() {
+                exact_only.push(d.as_str());
+            } else {
+                subdomains.push(d.as_str());
+            }
+        }
+    }
+    let all: BTreeSet<String> = subdomains
+        .iter()
+        .chain(exact_only.iter())
+        .map(|d| (*d).to_owned())
+        .collect();
+    let mut body = Body {
+        tier: true,
+        ..Body::default()
+    };
+    body.lets.push(("ioc_domains", strings(&all)));
+    body.lets
+        .push(("ioc_host_regex", lit(host_regex(&subdomains, &exact_only))));
+    if uses_authority(table) {
+        body.lets.push((AUTHORITY_NAME, lit(AUTHORITY_REGEX)));
+    }
+    // `has_any` is a term-index pre-filter: every host that is a domain or
+    // one of its subdomains contains the domain's terms. The exact check
+    // below removes look-alikes such as `domain.evil.net`.
+    let prefilter = any_of(
+        table
+            .fields
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f,
+                    Field::Host { .. }
+                        | Field::Url { .. }
+                        | Field::Address { .. }
+                        | Field::Text { .. }
+                )
+            })
+            .map(|f| col(f.column()).has_any([col("ioc_domains")]))
+            .collect(),
+    );
+    if let Some(p) = prefilter {
+        body.steps.push(Step::Where(p));
+    }
+    let mut extends = Vec::new();
+    let mut structured = Vec::new();
+    let mut text = Vec::new();
+    for field in &table.fields {
+        match field {
+            Field::Host { column } => {
+                let name = format!("{column}Host");
+                extends.push(Assignment::named(
+                    name.as_str(),
+                    normalized_host(col(column)),
+                ));
+                structured.push(col(name).matches_regex(col("ioc_host_regex")));
+            }
+            Field::Url { column } | Field::Address { column } => {
+                let name = format!("{column}Host");
+                extends.push(Assignment::named(name.as_str(), authority_host(column)));
+                structured.push(col(name).matches_regex(col("ioc_host_regex")));
+            }
+            Field::Text { column } => {
+                text.push(
+                    col(column).matches_regex(lit(text_domain_regex(&subdomains, &exact_only))),
+                );
+            }
+            _ => {}
+        }
+    }
+    if !extends.is_empty() {
+        body.steps.push(Step::Extend(extends));
+    }
+    // Every structured domain hit is exact; only text hits are weaker.
+    finish_tiered(&mut body, structured, Vec::new(), text, MatchTier::Exact);
+    body
+}
+
+/// The form URLs are compared in: lower-case, without trailing slashes.
+fn normalized_url_text(url: &url::Url) -> String {
+    url.as_str().to_lowercase().trim_end_matches('/').to_owned()
+}
+
+fn url(table: &TableSpec, iocs: &[&Ioc]) -> Body {
+    let urls: BTreeSet<String> = iocs
+        .iter()
+        .filter_map(|i| match i {
+            Ioc::Url(u) => Some(normalized_url_text(u)),
+            _ => None,
+        })
+        .collect();
+    let mut body = Body::default();
+    body.lets.push(("ioc_urls", strings(&urls)));
+    let terms = table
+        .fields
+        .iter()
+        .filter_map(|f| match f {
+            Field::Url { column } => Some(
+                call("trim_end", [lit("/"), call("tolower", [col(column)])]).in_([col("ioc_urls")]),
+            ),
+            _ => None,
+        })
+        .collect();
+    if let Some(filter) = any_of(terms) {
+        body.steps.push(Step::Where(filter));
+    }
+    body
+}
+
+fn hash(table: &TableSpec, iocs: &[&Ioc]) -> Body {
+    let mut by_kind: Vec<(HashKind, BTreeSet<String>)> = Vec::new();
+    for ioc in iocs {
+        if let Ioc::Hash(h) = ioc {
+            match by_kind.iter_mut().find(|(k, _)| *k == h.kind()) {
+                Some((_, set)) => {
+                    set.insert(h.to_string());
+                }
+                None => by_kind.push((h.kind(), BTreeSet::from([h.to_string()]))),
+            }
+        }
+    }
+    by_kind.sort_by_key(|(k, _)| *k);
+    let mut body = Body::default();
+    let list_name = |k: HashKind| match k {
+        HashKind::Md5 => "ioc_md5",
+        HashKind::Sha1 => "ioc_sha1",
+        HashKind::Sha256 => "ioc_sha256",
+        HashKind::Sha512 => "ioc_sha512",
+        HashKind::Sha3_384 => "ioc_sha3_384",
+    };
+    let any_kind = table
+        .fields
+        .iter()
+        .any(|f| matches!(f, Field::Hash { hash: None, .. }));
+    for (kind, values) in &by_kind {
+        body.lets.push((list_name(*kind), strings(values)));
+    }
+    if any_kind {
+        let all: BTreeSet<String> = by_kind
+            .iter()
+            .flat_map(|(_, v)| v.iter().cloned())
+            .collect();
+        body.lets.push(("ioc_hashes", strings(&all)));
+    }
+    let terms = table
+        .fields
+        .iter()
+        .filter_map(|f| match f {
+            Field::Hash {
+                column,
+                hash: Some(k),
+            } if by_kind.iter().any(|(have, _)| have == k) => {
+                Some(col(column).in_ci([col(list_name(*k))]))
+            }
+            Field::Hash { column, hash: None } => Some(col(column).in_ci([col("ioc_hashes")])),
+            _ => None,
+        })
+        .collect();
+    if let Some(filter) = any_of(terms) {
+        body.steps.push(Step::Where(filter));
+    }
+    body
+}
+
+fn email(table: &TableSpec, iocs: &[&Ioc]) -> Body {
+    let emails: BTreeSet<String> = iocs.iter().map(|i| i.to_string()).collect();
+    let mut body = Body::default();
+    body.lets.push(("ioc_emails", strings(&emails)));
+    let terms = table
+        .fields
+        .iter()
+        .filter_map(|f| match f {
+            Field::Email { column } => Some(col(column).in_ci([col("ioc_emails")])),
+            _ => None,
+        })
+        .collect();
+    if let Some(filter) = any_of(terms) {
+        body.steps.push(Step::Where(filter));
+    }
+    body
+}
