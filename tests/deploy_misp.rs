@@ -269,7 +269,7 @@ fn event_options_map_to_misp_ids() -> Result {
 // ---------------------------------------------------------------------------
 // The JSON Schema check.
 
-const SKIP: &str = "skipped: MISP schema check unavailable (create tools/stix-check/.venv as .ci/run does, with ../shared present)";
+const SKIP: &str = "skipped: MISP schema check unavailable (run `bash tools/stix-check/setup.sh`; it needs ../shared)";
 
 fn checker() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -501,7 +501,7 @@ fn upload_bodies_hold_at_most_100_objects_and_stand_alone() -> Result {
 // ---------------------------------------------------------------------------
 // The independent validators.
 
-const SKIP: &str = "skipped: STIX validators unavailable (create tools/stix-check/.venv as .ci/run does, with ../shared present)";
+const SKIP: &str = "skipped: STIX validators unavailable (run `bash tools/stix-check/setup.sh`; it needs ../shared)";
 
 /// The validator's Python, or `None` (after printing why) when the check
 /// cannot run and `STIX_CHECK_REQUIRED` is not `1`.

@@ -168,7 +168,7 @@ fn generated_bundles_pass_the_independent_validators() {
             "STIX_CHECK_REQUIRED=1 but the STIX validators are unavailable"
         );
         eprintln!(
-            "skipped: STIX validators unavailable (create tools/stix-check/.venv as .ci/run does, with ../shared present)"
+            "skipped: STIX validators unavailable (run `bash tools/stix-check/setup.sh`; it needs ../shared)"
         );
         return;
     }
