@@ -34,6 +34,7 @@
 #![deny(missing_docs)]
 
 pub mod confidence;
+pub mod deploy;
 pub mod feed;
 pub mod filter;
 pub mod hunt;
