@@ -34,6 +34,7 @@
 #![deny(missing_docs)]
 
 pub mod confidence;
+pub mod deploy;
 pub mod hunt;
 pub mod indicator;
 pub mod ioc;
