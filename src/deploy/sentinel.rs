@@ -570,6 +570,8 @@ pub enum EntityType {
     Host,
     /// `Mailbox` (identifier `MailboxPrimaryAddress`).
     Mailbox,
+    /// `Account` (identifier `FullName`).
+    Account,
 }
 
 impl EntityType {
@@ -588,6 +590,7 @@ impl EntityType {
             EntityType::FileHash => "FileHash",
             EntityType::Host => "Host",
             EntityType::Mailbox => "Mailbox",
+            EntityType::Account => "Account",
         }
     }
 }
@@ -1061,6 +1064,9 @@ fn assignment_name(a: &Assignment) -> Option<String> {
 /// Columns naming the device or computer a row is from.
 const HOST_COLUMNS: [&str; 3] = ["DeviceName", "Computer", "HostName"];
 
+/// Columns naming the user (UPN) of a row.
+const ACCOUNT_COLUMNS: [&str; 3] = ["AccountUpn", "UserPrincipalName", "UserId"];
+
 /// The entity mappings of a rule, and the `extend` of the constant columns
 /// they need (file-hash algorithms).
 pub(crate) fn entity_mappings(
@@ -1083,7 +1089,7 @@ pub(crate) fn entity_mappings(
             (IocGroup::Domain, Field::Host { .. }) => {
                 Some(EntityMapping::single(EntityType::Dns, "DomainName", column))
             }
-            (IocGroup::Domain | IocGroup::Url, Field::Url { .. }) => {
+            (IocGroup::Network | IocGroup::Domain | IocGroup::Url, Field::Url { .. }) => {
                 Some(EntityMapping::single(EntityType::Url, "Url", column))
             }
             (IocGroup::Hash, Field::Hash { hash, .. }) => {
@@ -1112,14 +1118,7 @@ pub(crate) fn entity_mappings(
             }
         }
     }
-    if hq.group == IocGroup::Email && present("RecipientEmailAddress") {
-        maps.push(EntityMapping::single(
-            EntityType::Mailbox,
-            "MailboxPrimaryAddress",
-            "RecipientEmailAddress",
-        ));
-    }
-    maps.truncate(MAX_ENTITY_MAPPINGS - 1);
+    maps.truncate(MAX_ENTITY_MAPPINGS - 2);
     // Keep only the algorithm columns of mappings that survived.
     extends.retain(|a| {
         a.name.as_ref().is_some_and(|n| {
@@ -1127,8 +1126,21 @@ pub(crate) fn entity_mappings(
                 .any(|m| m.field_mappings.iter().any(|f| f.column_name == n.as_str()))
         })
     });
+    // The entity the event happened to: a device, a mailbox or a user.
     if let Some(host) = HOST_COLUMNS.iter().find(|c| present(c)) {
         maps.push(EntityMapping::single(EntityType::Host, "HostName", host));
+    }
+    if present("RecipientEmailAddress") {
+        maps.push(EntityMapping::single(
+            EntityType::Mailbox,
+            "MailboxPrimaryAddress",
+            "RecipientEmailAddress",
+        ));
+    }
+    if let Some(account) = ACCOUNT_COLUMNS.iter().find(|c| present(c)) {
+        if maps.len() < MAX_ENTITY_MAPPINGS {
+            maps.push(EntityMapping::single(EntityType::Account, "FullName", account));
+        }
     }
     (maps, extends)
 }
