@@ -113,13 +113,19 @@ fn arm_xdr_and_watchlist_match_golden_files() {
     .expect("plan");
     let lists = watchlist::watchlists(&plan, &ind).expect("watchlists");
     assert_eq!(lists.len(), 1, "domains stay inline; one network watchlist");
-    golden(&format!("watchlist/{}", lists[0].file_name()), &lists[0].to_csv());
+    golden(
+        &format!("watchlist/{}", lists[0].file_name()),
+        &lists[0].to_csv(),
+    );
     let cef = plan
         .queries
         .iter()
         .find(|q| q.table == "CommonSecurityLog" && q.group == IocGroup::Network)
         .expect("a CEF network hunt");
-    golden("watchlist/CommonSecurityLog-network.kql", &format!("{}\n", cef.text));
+    golden(
+        "watchlist/CommonSecurityLog-network.kql",
+        &format!("{}\n", cef.text),
+    );
 }
 
 #[test]
@@ -129,7 +135,10 @@ fn the_cef_network_rule_has_the_reference_values() {
         .iter()
         .find(|r| r.table == "CommonSecurityLog" && r.group == IocGroup::Network)
         .expect("a CEF network rule");
-    assert_eq!(rule.name, "iochunt - XWorm C2 network indicators in CommonSecurityLog");
+    assert_eq!(
+        rule.name,
+        "iochunt - XWorm C2 network indicators in CommonSecurityLog"
+    );
     assert_eq!(rule.severity, Severity::Medium);
     assert_eq!(rule.tactics, [Tactic::CommandAndControl]);
     assert_eq!(rule.relevant_techniques, ["T1071", "T1571"]);
@@ -140,7 +149,14 @@ fn the_cef_network_rule_has_the_reference_values() {
         .collect();
     assert_eq!(
         connectors,
-        ["CEF", "CefAma", "CheckPoint", "Fortinet", "PaloAltoNetworks", "Zscaler"]
+        [
+            "CEF",
+            "CefAma",
+            "CheckPoint",
+            "Fortinet",
+            "PaloAltoNetworks",
+            "Zscaler"
+        ]
     );
     let mapped: Vec<(EntityType, &str)> = rule
         .entity_mappings
@@ -157,7 +173,11 @@ fn the_cef_network_rule_has_the_reference_values() {
     );
     assert!(rule.query.contains("| where TimeGenerated > ago(1h)\n"));
     assert!(!rule.query.contains("order by"));
-    assert!(rule.query.contains(r#"let ioc_endpoints = dynamic(["104.168.5.18:8823", "192.3.171.227:8823"]);"#));
+    assert!(
+        rule.query.contains(
+            r#"let ioc_endpoints = dynamic(["104.168.5.18:8823", "192.3.171.227:8823"]);"#
+        )
+    );
     assert!(rule.description.starts_with(
         "Finds 2 C2 network indicators in CommonSecurityLog, associated with XWorm, reported by ThreatFox (confidence 75)."
     ));
@@ -237,8 +257,13 @@ fn ids_are_stable_and_change_with_the_indicator_set() {
     let other = {
         let mut ind = xworm();
         ind[0].ioc = Ioc::parse("192.3.171.228:8823").expect("parses");
-        analytics_rules(&ind, Catalog::builtin(), &HuntOptions::default(), &RuleOptions::default())
-            .expect("rules")
+        analytics_rules(
+            &ind,
+            Catalog::builtin(),
+            &HuntOptions::default(),
+            &RuleOptions::default(),
+        )
+        .expect("rules")
     };
     assert_ne!(cef(&a), cef(&other));
 }
@@ -273,7 +298,11 @@ fn yaml_reads_back_with_the_rule_values() {
             assert_eq!(yaml_str(y, "connectorId"), c.connector_id);
             assert_eq!(y["dataTypes"][0].as_str(), Some(rule.table.as_str()));
         }
-        assert!(!rule.entity_mappings.is_empty(), "{} maps no entity", rule.name);
+        assert!(
+            !rule.entity_mappings.is_empty(),
+            "{} maps no entity",
+            rule.name
+        );
         let maps = doc["entityMappings"].as_vec().expect("entity mappings");
         assert_eq!(maps.len(), rule.entity_mappings.len());
         for (y, m) in maps.iter().zip(&rule.entity_mappings) {
@@ -290,7 +319,10 @@ fn yaml_reads_back_with_the_rule_values() {
             .iter()
             .filter_map(Yaml::as_str)
             .collect();
-        assert_eq!(tactics, rule.tactics.iter().map(|t| t.as_str()).collect::<Vec<_>>());
+        assert_eq!(
+            tactics,
+            rule.tactics.iter().map(|t| t.as_str()).collect::<Vec<_>>()
+        );
     }
 }
 
@@ -298,23 +330,30 @@ fn yaml_reads_back_with_the_rule_values() {
 fn yaml_quotes_hostile_names_and_nrt_drops_the_schedule() {
     let mut ind = xworm();
     for i in &mut ind {
-        i.malware = Some(Malware::new("x").with_printable("yes: \"quoted\" # not a comment\n- item"));
+        i.malware =
+            Some(Malware::new("x").with_printable("yes: \"quoted\" # not a comment\n- item"));
     }
     let opts = RuleOptions {
         name_prefix: "[team] rules: {x}".to_owned(),
         ..RuleOptions::default()
     }
     .with_kind(RuleKind::Nrt);
-    let rules = analytics_rules(&ind, Catalog::builtin(), &HuntOptions::default(), &opts)
-        .expect("rules");
+    let rules =
+        analytics_rules(&ind, Catalog::builtin(), &HuntOptions::default(), &opts).expect("rules");
     for rule in &rules {
         let doc = &YamlLoader::load_from_str(&rule.to_yaml()).expect("valid YAML")[0];
         assert_eq!(yaml_str(doc, "name"), rule.name);
-        assert!(rule.name.starts_with("[team] rules: {x} - yes: \"quoted\" # not a comment - item"));
+        assert!(
+            rule.name
+                .starts_with("[team] rules: {x} - yes: \"quoted\" # not a comment - item")
+        );
         assert_eq!(yaml_str(doc, "kind"), "NRT");
         assert!(doc["queryFrequency"].is_badvalue());
         assert!(doc["triggerOperator"].is_badvalue());
-        assert!(!rule.query.contains("ago("), "NRT rules have no time filter");
+        assert!(
+            !rule.query.contains("ago("),
+            "NRT rules have no time filter"
+        );
         let arm = arm::resource(rule);
         assert_eq!(arm["properties"]["displayName"], format!("[{}", rule.name));
     }

@@ -1139,7 +1139,11 @@ pub(crate) fn entity_mappings(
     }
     if let Some(account) = ACCOUNT_COLUMNS.iter().find(|c| present(c)) {
         if maps.len() < MAX_ENTITY_MAPPINGS {
-            maps.push(EntityMapping::single(EntityType::Account, "FullName", account));
+            maps.push(EntityMapping::single(
+                EntityType::Account,
+                "FullName",
+                account,
+            ));
         }
     }
     (maps, extends)
