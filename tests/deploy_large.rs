@@ -132,7 +132,7 @@ fn a_large_feed_goes_to_one_watchlist_and_one_rule() {
     assert_eq!(resource["properties"]["rawContent"], csv.as_str());
 
     let case = kusto::Case::new("watchlist rule", format!("{WATCHLIST_STUB}{}", rule.query));
-    if let Some(outcomes) = kusto::check_or_skip(&[case.clone()]) {
+    if let Some(outcomes) = kusto::check_or_skip(std::slice::from_ref(&case)) {
         assert!(
             outcomes[0].passed(),
             "{}",

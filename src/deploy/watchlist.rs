@@ -30,7 +30,7 @@
 //!      104.168.5.18:8823,ip:port,104.168.5.18,,,\r\n\
 //!      192.3.171.227:8823,ip:port,192.3.171.227,,,\r\n");
 //! let cef = plan.queries.iter().find(|q| q.table == "CommonSecurityLog").expect("a query");
-//! assert!(cef.text.contains(r#"let ioc_ips = _GetWatchlist("iochunt_network") | where Type in ("ip", "ip:port") | project Ip;"#));
+//! assert!(cef.query.to_string().contains(r#"let ioc_ips = _GetWatchlist("iochunt_network") | where Type in ("ip", "ip:port") | project Ip;"#));
 //! # Ok(())
 //! # }
 //! ```
