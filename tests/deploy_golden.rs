@@ -358,3 +358,49 @@ fn yaml_quotes_hostile_names_and_nrt_drops_the_schedule() {
         assert_eq!(arm["properties"]["displayName"], format!("[{}", rule.name));
     }
 }
+
+/// The crate's connector and technique tables agree with the reference
+/// data they were written from.
+#[test]
+fn connector_and_technique_tables_match_the_reference() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference");
+    let (Ok(connectors), Ok(techniques)) = (
+        std::fs::read_to_string(dir.join("sentinel-connector-ids.json")),
+        std::fs::read_to_string(dir.join("sentinel-technique-tactics.json")),
+    ) else {
+        println!("skipped: ../shared absent");
+        return;
+    };
+    let techniques: serde_json::Value = serde_json::from_str(&techniques).expect("json");
+    for (t, tactic) in iochunt::deploy::sentinel::TECHNIQUES {
+        let listed = techniques["techniques"][t].as_array().expect("listed");
+        assert!(
+            listed.iter().any(|v| v == tactic.as_str()),
+            "{t} under {tactic:?}"
+        );
+    }
+    let connectors: serde_json::Value = serde_json::from_str(&connectors).expect("json");
+    let connectors = connectors["connectors"].as_object().expect("connectors");
+    for table in Catalog::builtin().tables() {
+        let ids: Vec<String> = iochunt::deploy::sentinel::required_data_connectors(table)
+            .into_iter()
+            .map(|c| c.connector_id)
+            .collect();
+        for (id, c) in connectors {
+            let feeds = c["dataTypes"]
+                .as_array()
+                .expect("data types")
+                .iter()
+                .any(|t| t == table.table.as_str());
+            let from_catalog = table.connectors.contains(id);
+            assert_eq!(ids.contains(id), feeds || from_catalog, "{id} and {}", table.table);
+        }
+        for id in &ids {
+            assert!(
+                connectors.contains_key(id) || table.connectors.contains(id),
+                "{id} for {} comes from nowhere",
+                table.table
+            );
+        }
+    }
+}

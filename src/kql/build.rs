@@ -784,9 +784,11 @@ impl Tabular {
     /// A tabular function call as the source.
     ///
     /// ```
-    /// use iochunt::kql::{Tabular, col, lit};
+    /// use iochunt::kql::{Query, Tabular, col, lit};
     /// let t = Tabular::function("_GetWatchlist", [lit("iochunt_ips")]).project([col("SearchKey")]);
     /// assert_eq!(t.to_string(), r#"_GetWatchlist("iochunt_ips") | project SearchKey"#);
+    /// assert_eq!(Query::parse(&t.to_string())?.body, t);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn function(name: impl Into<Ident>, args: impl IntoIterator<Item = Expr>) -> Self {
         Tabular {
