@@ -393,7 +393,12 @@ fn connector_and_technique_tables_match_the_reference() {
                 .iter()
                 .any(|t| t == table.table.as_str());
             let from_catalog = table.connectors.contains(id);
-            assert_eq!(ids.contains(id), feeds || from_catalog, "{id} and {}", table.table);
+            assert_eq!(
+                ids.contains(id),
+                feeds || from_catalog,
+                "{id} and {}",
+                table.table
+            );
         }
         for id in &ids {
             assert!(

@@ -443,6 +443,9 @@ pub enum RuleError {
         /// The limit.
         limit: usize,
     },
+    /// A plan query of a table the catalog does not have.
+    #[error("table {0:?} is not in the catalog")]
+    UnknownTable(String),
     /// The hunt could not be planned.
     #[error(transparent)]
     Hunt(#[from] HuntError),
@@ -727,7 +730,7 @@ pub fn from_plan(
     let mut rules = Vec::new();
     for (hq, part) in plan.queries.iter().zip(parts) {
         let Some(table) = catalog.table(&hq.table) else {
-            continue;
+            return Err(RuleError::UnknownTable(hq.table.clone()));
         };
         let meta = Meta::of(indicators, &hq.iocs);
         let mut query = hq.query.clone();
@@ -1348,6 +1351,85 @@ mod tests {
         assert_eq!(
             scalar("0b6f8d3e-6a2c-4c1e-9f4b-2d8e5a7c9b10"),
             "0b6f8d3e-6a2c-4c1e-9f4b-2d8e5a7c9b10"
+        );
+    }
+
+    #[test]
+    fn options_outside_the_limits_are_rejected() {
+        let err = |o: RuleOptions| o.validate().map_err(|e| e.to_string());
+        let d = RuleOptions::default();
+        assert_eq!(err(d.clone()), Ok(()));
+        assert_eq!(
+            err(d
+                .clone()
+                .with_schedule(RuleSpan::minutes(4), RuleSpan::hours(1))),
+            Err(r#"query frequency "4m" is outside 5m to 14d"#.to_owned())
+        );
+        assert_eq!(
+            err(d
+                .clone()
+                .with_schedule(RuleSpan::hours(1), RuleSpan::days(15))),
+            Err(r#"query period "15d" is outside 5m to 14d"#.to_owned())
+        );
+        assert_eq!(
+            err(d
+                .clone()
+                .with_schedule(RuleSpan::hours(2), RuleSpan::hours(1))),
+            Err(r#"query period "1h" is shorter than the query frequency "2h""#.to_owned())
+        );
+        assert_eq!(
+            err(d
+                .clone()
+                .with_schedule(RuleSpan::hours(1), RuleSpan::days(14))),
+            Ok(())
+        );
+        assert_eq!(
+            err(RuleOptions {
+                trigger_threshold: 10_001,
+                ..d.clone()
+            }),
+            Err("trigger threshold 10001 is above 10000".to_owned())
+        );
+        for bad in ["1.0", "1.0.x", "1..0", "1.0.0.0"] {
+            assert_eq!(
+                err(RuleOptions {
+                    version: bad.to_owned(),
+                    ..d.clone()
+                }),
+                Err(format!("version {bad:?} is not of the form X.Y.Z"))
+            );
+        }
+    }
+
+    #[test]
+    fn defender_plans_and_foreign_tables_are_rejected() {
+        let ind = [Indicator::new(Ioc::Ip([192, 0, 2, 1].into()))];
+        let plan = HuntPlan::build(
+            &ind,
+            Catalog::builtin(),
+            &HuntOptions::new(Platform::Defender),
+        );
+        let plan = match plan {
+            Ok(p) => p,
+            Err(e) => panic!("{e}"),
+        };
+        let err = from_plan(&plan, Catalog::builtin(), &ind, &RuleOptions::default());
+        assert_eq!(
+            err.map(|r| r.len()).map_err(|e| e.to_string()),
+            Err(r#"Sentinel rules cannot be written for platform "defender""#.to_owned())
+        );
+        let plan = match HuntPlan::build(&ind, Catalog::builtin(), &HuntOptions::default()) {
+            Ok(p) => p,
+            Err(e) => panic!("{e}"),
+        };
+        let empty = match Catalog::from_json(r#"{"tables": []}"#) {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        let err = from_plan(&plan, &empty, &ind, &RuleOptions::default());
+        assert_eq!(
+            err.map(|r| r.len()).map_err(|e| e.to_string()),
+            Err(r#"table "CommonSecurityLog" is not in the catalog"#.to_owned())
         );
     }
 
