@@ -42,4 +42,5 @@ mod plan;
 pub use catalog::{Catalog, Field, Platform, TableSpec, UnknownPlatform};
 pub use plan::{
     HuntError, HuntOptions, HuntPlan, HuntQuery, IocGroup, MATCH_TIER_COLUMN, MatchTier, Unhunted,
+    WATCHLIST_COLUMNS, WatchlistOptions, watchlist_row,
 };

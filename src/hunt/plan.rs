@@ -14,8 +14,8 @@ use super::matching::{
     text_ip_regex,
 };
 use crate::kql::{
-    Assignment, Comment, Dynamic, Expr, Query, Timespan, TimespanUnit, ValidationError, call, col,
-    lit,
+    Assignment, Comment, Dynamic, Expr, Query, Tabular, Timespan, TimespanUnit, ValidationError,
+    call, col, lit,
 };
 use crate::{HashKind, Indicator, Ioc};
 
@@ -162,6 +162,116 @@ pub struct HuntOptions {
     /// characters for a Sentinel scheduled rule; queries are split further
     /// to stay within it.
     pub max_chars: Option<usize>,
+    /// Read indicator lists larger than a threshold from a Sentinel
+    /// watchlist instead of writing them into the query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watchlist: Option<WatchlistOptions>,
+}
+
+/// When and under which alias a hunt reads its indicators from a Sentinel
+/// watchlist (`_GetWatchlist("alias")`) instead of inline `dynamic([...])`
+/// lists.
+///
+/// It applies on Sentinel and ASIM (Defender XDR advanced hunting has no
+/// watchlists) to network, URL, hash and e-mail hunts whose indicator set
+/// for one table is larger than [`over`](Self::over). Domain hunts keep
+/// their inline lists (their exact-match regex is built from the values)
+/// and CIDR networks stay inline (the range functions need a dynamic
+/// array), so both are still split to the budget.
+///
+/// The watchlist has the columns of [`WATCHLIST_COLUMNS`], with
+/// `Indicator` as its search key; `iochunt::deploy::watchlist` writes it.
+///
+/// ```
+/// use iochunt::hunt::{HuntOptions, IocGroup, WatchlistOptions};
+///
+/// let opts = HuntOptions::default().with_watchlist_over(500);
+/// let w = opts.watchlist.as_ref().expect("set");
+/// assert_eq!(w.over, 500);
+/// assert_eq!(w.alias(IocGroup::Network), "iochunt_network");
+/// assert_eq!(WatchlistOptions::new("xworm", 10).alias(IocGroup::Hash), "xworm_hash");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchlistOptions {
+    /// The start of each watchlist's alias; the group name follows.
+    pub alias_prefix: String,
+    /// Indicator sets larger than this are read from the watchlist.
+    pub over: usize,
+}
+
+impl WatchlistOptions {
+    /// Watchlists named `<alias_prefix>_<group>`, used above `over` indicators.
+    #[must_use]
+    pub fn new(alias_prefix: impl Into<String>, over: usize) -> Self {
+        WatchlistOptions {
+            alias_prefix: alias_prefix.into(),
+            over,
+        }
+    }
+
+    /// The alias of the watchlist holding a group's indicators.
+    #[must_use]
+    pub fn alias(&self, group: IocGroup) -> String {
+        format!("{}_{}", self.alias_prefix, group.as_str())
+    }
+}
+
+/// The columns of a hunt watchlist, in order: `Indicator` (the search key:
+/// the value as the query compares it), `Type` (`ip`, `ip:port`, `cidr`,
+/// `url`, `md5`, `sha1`, `sha256`, `sha512`, `sha3_384`, `email`) and `Ip`
+/// (the address of an `ip` or `ip:port` row).
+pub const WATCHLIST_COLUMNS: [&str; 3] = ["Indicator", "Type", "Ip"];
+
+/// One watchlist row for an indicator: the values of
+/// [`WATCHLIST_COLUMNS`]. `None` for domains, which are not read from
+/// watchlists.
+///
+/// ```
+/// use iochunt::Ioc;
+/// use iochunt::hunt::watchlist_row;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let row = watchlist_row(&Ioc::parse("104.168.5.18:8823")?).expect("a row");
+/// assert_eq!(row, ["104.168.5.18:8823", "ip:port", "104.168.5.18"]);
+/// assert!(watchlist_row(&Ioc::parse("aliexpress.us.com")?).is_none());
+/// # Ok(())
+/// # }
+/// ```
+#[must_use]
+pub fn watchlist_row(ioc: &Ioc) -> Option<[String; 3]> {
+    let row = |key: String, kind: &str, ip: String| Some([key, kind.to_owned(), ip]);
+    match ioc {
+        Ioc::Ip(ip) => {
+            let ip = hunted_ip(*ip);
+            row(ip.clone(), "ip", ip)
+        }
+        Ioc::IpPort(sa) => {
+            let ip = hunted_ip(sa.ip());
+            row(format!("{ip}:{}", sa.port()), "ip:port", ip)
+        }
+        Ioc::Cidr(net) => row(net.to_string(), "cidr", String::new()),
+        Ioc::Url(u) => row(normalized_url_text(u), "url", String::new()),
+        Ioc::Hash(h) => row(h.to_string(), hash_type(h.kind()), String::new()),
+        Ioc::Email(_) => row(ioc.to_string(), "email", String::new()),
+        _ => None,
+    }
+}
+
+fn hash_type(kind: HashKind) -> &'static str {
+    match kind {
+        HashKind::Md5 => "md5",
+        HashKind::Sha1 => "sha1",
+        HashKind::Sha256 => "sha256",
+        HashKind::Sha512 => "sha512",
+        HashKind::Sha3_384 => "sha3_384",
+    }
+}
+
+/// `let name = _GetWatchlist("alias") | where Type in (types) | project column;`
+fn watchlist_list(alias: &str, types: &[&str], column: &str) -> Tabular {
+    Tabular::function("_GetWatchlist", [lit(alias)])
+        .where_(col("Type").in_(types.iter().map(|t| lit(*t))))
+        .project([Assignment::from(column)])
 }
 
 /// `has_any`'s documented limit of distinct values.
@@ -183,6 +293,7 @@ impl HuntOptions {
             window_days: 14,
             max_values_per_query: HAS_ANY_MAX,
             max_chars: None,
+            watchlist: None,
         }
     }
 
@@ -206,6 +317,20 @@ impl HuntOptions {
         self.max_chars = Some(n);
         self
     }
+
+    /// Reads indicator sets larger than `n` from watchlists named
+    /// `iochunt_<group>` (see [`WatchlistOptions`]).
+    #[must_use]
+    pub fn with_watchlist_over(self, n: usize) -> Self {
+        self.with_watchlist(WatchlistOptions::new("iochunt", n))
+    }
+
+    /// Sets the watchlist options.
+    #[must_use]
+    pub fn with_watchlist(mut self, watchlist: WatchlistOptions) -> Self {
+        self.watchlist = Some(watchlist);
+        self
+    }
 }
 
 /// One generated hunting query.
@@ -226,6 +351,9 @@ pub struct HuntQuery {
     pub query: Query,
     /// The query, rendered one operator per line.
     pub text: String,
+    /// The alias of the watchlist the query reads its indicators from, if
+    /// it does (see [`WatchlistOptions`]).
+    pub watchlist: Option<String>,
 }
 
 /// An indicator no table of the platform can hunt, and why.
@@ -327,9 +455,38 @@ impl HuntPlan {
                     continue;
                 }
                 hunted.extend(iocs.iter().copied());
+                let alias = options
+                    .watchlist
+                    .as_ref()
+                    .filter(|w| {
+                        options.platform != Platform::Defender
+                            && group != IocGroup::Domain
+                            && iocs.len() > w.over
+                    })
+                    .map(|w| w.alias(group));
+                if let Some(alias) = alias {
+                    let (cidrs, listed): (Vec<&Ioc>, Vec<&Ioc>) =
+                        iocs.iter().partition(|i| matches!(i, Ioc::Cidr(_)));
+                    let target = Target {
+                        table,
+                        group,
+                        source: &source,
+                        options,
+                        watchlist: Some((alias.as_str(), listed.as_slice())),
+                    };
+                    split_to_budget(&target, &cidrs, &mut queries)?;
+                    continue;
+                }
                 let limit = options.max_values_per_query.clamp(1, HAS_ANY_MAX);
+                let target = Target {
+                    table,
+                    group,
+                    source: &source,
+                    options,
+                    watchlist: None,
+                };
                 for chunk in iocs.chunks(limit) {
-                    split_to_budget(table, group, chunk, &source, options, &mut queries)?;
+                    split_to_budget(&target, chunk, &mut queries)?;
                 }
             }
         }
@@ -402,32 +559,57 @@ fn huntable_in(ioc: &Ioc, table: &TableSpec) -> bool {
     })
 }
 
-/// Builds the query for `iocs`, halving the set until it fits the budget.
-fn split_to_budget(
-    table: &TableSpec,
+/// What one query is built for.
+struct Target<'a> {
+    table: &'a TableSpec,
     group: IocGroup,
+    source: &'a SourceLine,
+    options: &'a HuntOptions,
+    /// The watchlist alias and the indicators read from it.
+    watchlist: Option<(&'a str, &'a [&'a Ioc])>,
+}
+
+/// Builds the query for `iocs` (plus the watchlist's, if any), halving
+/// the inline set until it fits the budget.
+fn split_to_budget(
+    target: &Target<'_>,
     iocs: &[&Ioc],
-    source: &SourceLine,
-    options: &HuntOptions,
     out: &mut Vec<HuntQuery>,
 ) -> Result<(), HuntError> {
-    let query = build_query(table, group, iocs, source, options)?;
+    let (table, group, options) = (target.table, target.group, target.options);
+    let query = build_query(target, iocs)?;
     let text = format!("{query:#}");
     if let Some(budget) = options.max_chars {
         let chars = text.chars().count();
         if chars > budget {
-            if let [only] = iocs {
+            if let [a, b @ ..] = iocs {
+                if !b.is_empty() {
+                    let (a, b) = iocs.split_at(iocs.len() / 2);
+                    split_to_budget(target, a, out)?;
+                    return split_to_budget(target, b, out);
+                }
                 return Err(HuntError::OverBudget {
                     table: table.table.clone(),
-                    ioc: only.to_string(),
+                    ioc: a.to_string(),
                     chars,
                     budget,
                 });
             }
-            let (a, b) = iocs.split_at(iocs.len() / 2);
-            split_to_budget(table, group, a, source, options, out)?;
-            return split_to_budget(table, group, b, source, options, out);
+            return Err(HuntError::OverBudget {
+                table: table.table.clone(),
+                ioc: target
+                    .watchlist
+                    .map(|(alias, _)| format!("_GetWatchlist(\"{alias}\")"))
+                    .unwrap_or_default(),
+                chars,
+                budget,
+            });
         }
+    }
+    let mut covered: Vec<Ioc> = iocs.iter().map(|i| (*i).clone()).collect();
+    if let Some((_, listed)) = target.watchlist {
+        covered.extend(listed.iter().map(|i| (*i).clone()));
+        covered.sort();
     }
     query.validate().map_err(|source| HuntError::Invalid {
         table: table.table.clone(),
@@ -438,9 +620,10 @@ fn split_to_budget(
         platform: options.platform,
         group,
         connectors: table.connectors.clone(),
-        iocs: iocs.iter().map(|i| (*i).clone()).collect(),
+        iocs: covered,
         query,
         text,
+        watchlist: target.watchlist.map(|(alias, _)| alias.to_owned()),
     });
     Ok(())
 }
@@ -505,13 +688,10 @@ fn strings<'a>(values: impl IntoIterator<Item = &'a String>) -> Expr {
 }
 
 /// The query for one table, group and set of indicators.
-fn build_query(
-    table: &TableSpec,
-    group: IocGroup,
-    iocs: &[&Ioc],
-    source: &SourceLine,
-    options: &HuntOptions,
-) -> Result<Query, HuntError> {
+fn build_query(target: &Target<'_>, iocs: &[&Ioc]) -> Result<Query, HuntError> {
+    let (table, group, source, options) =
+        (target.table, target.group, target.source, target.options);
+    let wl = target.watchlist;
     let time = options.platform.time_column();
     let mut q = Query::new(table_source(table, options))
         .comment(comment(format!(
@@ -521,12 +701,15 @@ fn build_query(
         ))?)
         .comment(comment(source.0.clone())?);
     let body = match group {
-        IocGroup::Network => network(table, iocs),
+        IocGroup::Network => network(table, iocs, wl),
         IocGroup::Domain => domain(table, iocs),
-        IocGroup::Url => url(table, iocs),
-        IocGroup::Hash => hash(table, iocs),
-        IocGroup::Email => email(table, iocs),
+        IocGroup::Url => url(table, iocs, wl),
+        IocGroup::Hash => hash(table, iocs, wl),
+        IocGroup::Email => email(table, iocs, wl),
     };
+    for (name, value) in body.tabular_lets {
+        q = q.let_tabular(name, value);
+    }
     for (name, value) in body.lets {
         q = q.let_(name, value);
     }
@@ -565,6 +748,8 @@ enum Step {
 /// The `let` statements and pipeline steps of one group's hunt.
 #[derive(Default)]
 struct Body {
+    /// Lists read from a watchlist.
+    tabular_lets: Vec<(&'static str, Tabular)>,
     lets: Vec<(&'static str, Expr)>,
     steps: Vec<Step>,
     /// Whether the hunt adds the `MatchTier` column.
@@ -619,13 +804,23 @@ fn addresses(table: &TableSpec) -> Addresses {
     a
 }
 
-fn network(table: &TableSpec, iocs: &[&Ioc]) -> Body {
+/// The watchlist alias and the indicators it holds, when a hunt reads one.
+type WatchlistUse<'a> = Option<(&'a str, &'a [&'a Ioc])>;
+
+/// The inline indicators and the watchlist's together.
+fn with_listed<'a>(iocs: &[&'a Ioc], wl: WatchlistUse<'a>) -> Vec<&'a Ioc> {
+    let listed = wl.map(|(_, l)| l).unwrap_or_default();
+    iocs.iter().chain(listed.iter()).copied().collect()
+}
+
+fn network(table: &TableSpec, iocs: &[&Ioc], wl: WatchlistUse<'_>) -> Body {
+    let iocs = with_listed(iocs, wl);
     let mut all_ips = BTreeSet::new();
     let mut exact_ips = BTreeSet::new();
     let mut endpoints = BTreeSet::new();
     let mut v4_ranges = BTreeSet::new();
     let mut v6_ranges = BTreeSet::new();
-    for ioc in iocs {
+    for ioc in &iocs {
         match ioc {
             Ioc::Ip(ip) => {
                 let ip = hunted_ip(*ip);
@@ -667,14 +862,20 @@ fn network(table: &TableSpec, iocs: &[&Ioc]) -> Body {
         ..Body::default()
     };
     let has = |set: &BTreeSet<String>| !set.is_empty();
-    if has(&all_ips) {
-        body.lets.push(("ioc_ips", strings(&all_ips)));
-    }
-    if has(&endpoints) {
-        body.lets.push(("ioc_endpoints", strings(&endpoints)));
-    }
-    if has(&exact_ips) {
-        body.lets.push(("ioc_exact_ips", strings(&exact_ips)));
+    let alias = wl.map(|(alias, _)| alias);
+    let lists: [(&'static str, &BTreeSet<String>, &[&str], &str); 3] = [
+        ("ioc_ips", &all_ips, &["ip", "ip:port"], "Ip"),
+        ("ioc_endpoints", &endpoints, &["ip:port"], "SearchKey"),
+        ("ioc_exact_ips", &exact_ips, &["ip"], "SearchKey"),
+    ];
+    for (name, set, types, column) in lists {
+        match (has(set), alias) {
+            (false, _) => {}
+            (true, Some(alias)) => body
+                .tabular_lets
+                .push((name, watchlist_list(alias, types, column))),
+            (true, None) => body.lets.push((name, strings(set))),
+        }
     }
     if has(&v4_ranges) {
         body.lets.push(("ioc_ipv4_ranges", strings(&v4_ranges)));
@@ -724,7 +925,16 @@ fn network(table: &TableSpec, iocs: &[&Ioc]) -> Body {
             exact.push(addr.clone().in_([col("ioc_exact_ips")]));
         }
     }
-    for column in &addrs.lists {
+    for column in addrs.lists.iter().filter(|_| alias.is_some()) {
+        // A tabular list: `has_any` takes it where `has_any_ipv4` does not.
+        if has(&all_ips) {
+            structured.push(col(column).has_any([col("ioc_ips")]));
+        }
+        if has(&exact_ips) {
+            exact.push(col(column).has_any([col("ioc_exact_ips")]));
+        }
+    }
+    for column in addrs.lists.iter().filter(|_| alias.is_none()) {
         if has(&v4_ips) {
             body.lets.push(("ioc_ipv4s", strings(&v4_ips)));
             structured.push(call("has_any_ipv4", [col(column), col("ioc_ipv4s")]));
@@ -738,7 +948,13 @@ fn network(table: &TableSpec, iocs: &[&Ioc]) -> Body {
         }
     }
     let mut text = Vec::new();
-    for column in &addrs.texts {
+    // A watchlist holds the values as a table, which only `has_any` takes.
+    for column in addrs.texts.iter().filter(|_| alias.is_some()) {
+        if has(&all_ips) {
+            text.push(col(column).has_any([col("ioc_ips")]));
+        }
+    }
+    for column in addrs.texts.iter().filter(|_| alias.is_none()) {
         if has(&all_ips) {
             let ips: Vec<&str> = all_ips.iter().map(String::as_str).collect();
             text.push(col(column).matches_regex(lit(text_ip_regex(&ips))));
@@ -894,7 +1110,8 @@ fn normalized_url_text(url: &url::Url) -> String {
     url.as_str().to_lowercase().trim_end_matches('/').to_owned()
 }
 
-fn url(table: &TableSpec, iocs: &[&Ioc]) -> Body {
+fn url(table: &TableSpec, iocs: &[&Ioc], wl: WatchlistUse<'_>) -> Body {
+    let iocs = with_listed(iocs, wl);
     let urls: BTreeSet<String> = iocs
         .iter()
         .filter_map(|i| match i {
@@ -903,7 +1120,12 @@ fn url(table: &TableSpec, iocs: &[&Ioc]) -> Body {
         })
         .collect();
     let mut body = Body::default();
-    body.lets.push(("ioc_urls", strings(&urls)));
+    match wl {
+        Some((alias, _)) => body
+            .tabular_lets
+            .push(("ioc_urls", watchlist_list(alias, &["url"], "SearchKey"))),
+        None => body.lets.push(("ioc_urls", strings(&urls))),
+    }
     let terms = table
         .fields
         .iter()
@@ -920,9 +1142,10 @@ fn url(table: &TableSpec, iocs: &[&Ioc]) -> Body {
     body
 }
 
-fn hash(table: &TableSpec, iocs: &[&Ioc]) -> Body {
+fn hash(table: &TableSpec, iocs: &[&Ioc], wl: WatchlistUse<'_>) -> Body {
+    let iocs = with_listed(iocs, wl);
     let mut by_kind: Vec<(HashKind, BTreeSet<String>)> = Vec::new();
-    for ioc in iocs {
+    for ioc in &iocs {
         if let Ioc::Hash(h) = ioc {
             match by_kind.iter_mut().find(|(k, _)| *k == h.kind()) {
                 Some((_, set)) => {
@@ -946,14 +1169,29 @@ fn hash(table: &TableSpec, iocs: &[&Ioc]) -> Body {
         .iter()
         .any(|f| matches!(f, Field::Hash { hash: None, .. }));
     for (kind, values) in &by_kind {
-        body.lets.push((list_name(*kind), strings(values)));
+        match wl {
+            Some((alias, _)) => body.tabular_lets.push((
+                list_name(*kind),
+                watchlist_list(alias, &[hash_type(*kind)], "SearchKey"),
+            )),
+            None => body.lets.push((list_name(*kind), strings(values))),
+        }
     }
     if any_kind {
-        let all: BTreeSet<String> = by_kind
-            .iter()
-            .flat_map(|(_, v)| v.iter().cloned())
-            .collect();
-        body.lets.push(("ioc_hashes", strings(&all)));
+        match wl {
+            Some((alias, _)) => {
+                let types: Vec<&str> = by_kind.iter().map(|(k, _)| hash_type(*k)).collect();
+                body.tabular_lets
+                    .push(("ioc_hashes", watchlist_list(alias, &types, "SearchKey")));
+            }
+            None => {
+                let all: BTreeSet<String> = by_kind
+                    .iter()
+                    .flat_map(|(_, v)| v.iter().cloned())
+                    .collect();
+                body.lets.push(("ioc_hashes", strings(&all)));
+            }
+        }
     }
     let terms = table
         .fields
@@ -975,10 +1213,16 @@ fn hash(table: &TableSpec, iocs: &[&Ioc]) -> Body {
     body
 }
 
-fn email(table: &TableSpec, iocs: &[&Ioc]) -> Body {
+fn email(table: &TableSpec, iocs: &[&Ioc], wl: WatchlistUse<'_>) -> Body {
+    let iocs = with_listed(iocs, wl);
     let emails: BTreeSet<String> = iocs.iter().map(|i| i.to_string()).collect();
     let mut body = Body::default();
-    body.lets.push(("ioc_emails", strings(&emails)));
+    match wl {
+        Some((alias, _)) => body
+            .tabular_lets
+            .push(("ioc_emails", watchlist_list(alias, &["email"], "SearchKey"))),
+        None => body.lets.push(("ioc_emails", strings(&emails))),
+    }
     let terms = table
         .fields
         .iter()

@@ -291,6 +291,13 @@ pub enum Source {
     Union(Union),
     /// `datatable(...) [...]`
     Datatable(Datatable),
+    /// A tabular function call, such as `_GetWatchlist("alias")`.
+    Call {
+        /// The function name.
+        name: Ident,
+        /// The arguments.
+        args: Vec<Expr>,
+    },
 }
 
 impl Display for Source {
@@ -299,6 +306,16 @@ impl Display for Source {
             Source::Table(name) => write!(f, "{name}"),
             Source::Union(u) => write!(f, "{u}"),
             Source::Datatable(d) => write!(f, "{d}"),
+            Source::Call { name, args } => {
+                write!(f, "{name}(")?;
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{a}")?;
+                }
+                f.write_str(")")
+            }
         }
     }
 }

@@ -949,6 +949,25 @@ impl Tabular {
         }
     }
 
+    /// A tabular function call as the source.
+    ///
+    /// ```
+    /// use iochunt::kql::{Query, Tabular, col, lit};
+    /// let t = Tabular::function("_GetWatchlist", [lit("iochunt_ips")]).project([col("SearchKey")]);
+    /// assert_eq!(t.to_string(), r#"_GetWatchlist("iochunt_ips") | project SearchKey"#);
+    /// assert_eq!(Query::parse(&t.to_string())?.body, t);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn function(name: impl Into<Ident>, args: impl IntoIterator<Item = Expr>) -> Self {
+        Tabular {
+            source: Source::Call {
+                name: name.into(),
+                args: args.into_iter().collect(),
+            },
+            ops: Vec::new(),
+        }
+    }
+
     fn ops_mut(&mut self) -> &mut Vec<Operator> {
         &mut self.ops
     }

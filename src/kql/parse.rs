@@ -572,7 +572,18 @@ impl<'a> Parser<'a> {
         } else if self.eat_word("datatable")? {
             Source::Datatable(self.datatable()?)
         } else {
-            Source::Table(self.ident()?)
+            let name = self.ident()?;
+            if self.eat_punct("(")? {
+                let args = if self.is_punct(")")? {
+                    Vec::new()
+                } else {
+                    self.comma_list(Self::expr)?
+                };
+                self.expect_punct(")")?;
+                Source::Call { name, args }
+            } else {
+                Source::Table(name)
+            }
         };
         let mut ops = Vec::new();
         while self.eat_punct("|")? {

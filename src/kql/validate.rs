@@ -226,6 +226,12 @@ fn check_tabular(t: &Tabular, lets: &HashMap<&str, &Expr>) -> Result<(), Validat
                 });
             }
         }
+        Source::Call { name, args } => {
+            check_ident(name.as_str())?;
+            for a in args {
+                check_expr(a, lets)?;
+            }
+        }
     }
     for op in &t.ops {
         match op {
