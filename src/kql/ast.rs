@@ -71,6 +71,16 @@ pub enum Statement {
     Let(Let),
 }
 
+impl Display for Statement {
+    /// A comment without its line break, or a `let` with its `;`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Statement::Comment(c) => c.fmt(f),
+            Statement::Let(l) => write_same_style(f, l),
+        }
+    }
+}
+
 /// A `//` comment line. Its text cannot contain a line break or any other
 /// control character (tab excepted), so it can never end early and turn
 /// the rest of its text into query code.
