@@ -1172,7 +1172,9 @@ pub enum Literal {
     /// `dynamic(...)`
     Dynamic(Dynamic),
     /// A typed null such as `long(null)`. `dynamic(null)` reads back as
-    /// `Literal::Dynamic(Dynamic::Null)`.
+    /// `Literal::Dynamic(Dynamic::Null)`. KQL strings have no null (the
+    /// empty string stands for it), so `Null(ScalarType::String)` renders
+    /// `""` and reads back as `Literal::String("")`.
     Null(ScalarType),
 }
 
@@ -1207,6 +1209,7 @@ impl Literal {
                 d.render(w)?;
                 w.write_str(")")
             }
+            Literal::Null(ScalarType::String) => w.write_str("\"\""),
             Literal::Null(t) => write!(w, "{t}(null)"),
         }
     }
