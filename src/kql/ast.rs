@@ -883,6 +883,7 @@ impl Display for Expr {
                             b.write_str(", ")?;
                         }
                         match v {
+                            Expr::Literal(Literal::String(s)) => b.quoted(s, '"')?,
                             Expr::Literal(l) => l.render(&mut b)?,
                             other => write!(b, "{other}")?,
                         }
