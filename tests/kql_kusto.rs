@@ -122,7 +122,8 @@ const CONSTRUCTS: &[&str] = &[
     "DeviceNetworkEvents | where Timestamp > ago(1h) and Timestamp < ago(30m) and Timestamp > ago(10s) and Timestamp > ago(100ms) and Timestamp > ago(5microsecond) and Timestamp > ago(7tick)",
     "let recent = DeviceNetworkEvents | where Timestamp > ago(1d); recent | take 1",
     "DeviceNetworkEvents | extend ['Odd Name'] = 1, ['where'] = 2 | project ['Odd Name'], ['where']",
-    "DeviceNetworkEvents | where RemoteIP == 'a' 'b' | extend X = int(null), Y = real(+inf), Z = -1.5e-7, W = bool(null), V = datetime(null), U = timespan(null), T = guid(null), Q = 9223372036854775807",
+    r#"DeviceNetworkEvents | extend ['it\'s "q" \\ \t é'] = 1, ['1day'] = 2, ['true'] = 3 | project ['it\'s "q" \\ \t é'], ['1day'], ['true']"#,
+    "DeviceNetworkEvents | where RemoteIP == 'a' 'b' | extend X = int(null), Y = real(+inf), Z = -1.5e-7, W = bool(null), V = datetime(null), U = timespan(null), T = guid(null), Q = 9223372036854775807, O = decimal(null), N = decimal(1.5), P = string(null)",
 ];
 
 #[test]

@@ -71,6 +71,16 @@ pub enum Statement {
     Let(Let),
 }
 
+impl Display for Statement {
+    /// A comment without its line break, or a `let` with its `;`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Statement::Comment(c) => c.fmt(f),
+            Statement::Let(l) => write_same_style(f, l),
+        }
+    }
+}
+
 /// A `//` comment line. Its text cannot contain a line break or any other
 /// control character (tab excepted), so it can never end early and turn
 /// the rest of its text into query code.
@@ -890,6 +900,7 @@ impl Display for Expr {
                             b.write_str(", ")?;
                         }
                         match v {
+                            Expr::Literal(Literal::String(s)) => b.quoted(s, '"')?,
                             Expr::Literal(l) => l.render(&mut b)?,
                             other => write!(b, "{other}")?,
                         }
@@ -1179,7 +1190,9 @@ pub enum Literal {
     /// `dynamic(...)`
     Dynamic(Dynamic),
     /// A typed null such as `long(null)`. `dynamic(null)` reads back as
-    /// `Literal::Dynamic(Dynamic::Null)`.
+    /// `Literal::Dynamic(Dynamic::Null)`. KQL strings have no null (the
+    /// empty string stands for it), so `Null(ScalarType::String)` renders
+    /// `""` and reads back as `Literal::String("")`.
     Null(ScalarType),
 }
 
@@ -1214,6 +1227,7 @@ impl Literal {
                 d.render(w)?;
                 w.write_str(")")
             }
+            Literal::Null(ScalarType::String) => w.write_str("\"\""),
             Literal::Null(t) => write!(w, "{t}(null)"),
         }
     }

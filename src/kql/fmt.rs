@@ -403,10 +403,11 @@ pub(crate) const KEYWORDS: &[&str] = &[
 ];
 
 /// Words that cannot be used as a bare function name because they start a
-/// literal or a built-in form.
+/// literal or a built-in form. (`decimal(...)` and `string(...)` read back
+/// as calls, so they are not here: `decimal(1.5)` stays a valid literal.)
 pub(crate) const LITERAL_WORDS: &[&str] = &[
-    "bool", "boolean", "date", "datetime", "decimal", "double", "dynamic", "false", "guid", "int",
-    "long", "not", "null", "real", "string", "time", "timespan", "true", "typeof", "uniqueid",
+    "bool", "boolean", "date", "datetime", "double", "dynamic", "false", "guid", "int", "long",
+    "not", "null", "real", "time", "timespan", "true", "typeof", "uniqueid",
 ];
 
 /// `[A-Za-z_][A-Za-z0-9_]*`

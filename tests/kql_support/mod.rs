@@ -156,8 +156,8 @@ pub fn arb_dynamic() -> impl Strategy<Value = Dynamic> {
     })
 }
 
-/// Any literal (but not `Null(Dynamic)`, which reads back as
-/// `Dynamic(Dynamic::Null)`).
+/// Any literal (but not `Null(Dynamic)` or `Null(String)`, which read
+/// back as `Dynamic(Dynamic::Null)` and `String("")`).
 pub fn arb_literal() -> impl Strategy<Value = Literal> {
     prop_oneof![
         6 => hostile_string().prop_map(Literal::String),
@@ -175,7 +175,6 @@ pub fn arb_literal() -> impl Strategy<Value = Literal> {
             ScalarType::Long,
             ScalarType::Real,
             ScalarType::Decimal,
-            ScalarType::String,
             ScalarType::DateTime,
             ScalarType::Timespan,
             ScalarType::Guid,
@@ -478,6 +477,8 @@ fn expr_strings(e: &Expr, out: &mut Vec<String>) {
 fn literal_strings(l: &Literal, out: &mut Vec<String>) {
     match l {
         Literal::String(s) => out.push(s.clone()),
+        // Renders as `""`.
+        Literal::Null(ScalarType::String) => out.push(String::new()),
         Literal::Dynamic(d) => dynamic_strings(d, out),
         _ => {}
     }
