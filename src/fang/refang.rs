@@ -1,0 +1,216 @@
+//! Refanging: the scan, the candidate regions and the validity check.
+
+use std::borrow::Cow;
+
+use super::notation::{self, Marker, Repl, lex_at, next_trigger};
+use super::valid;
+
+/// One rewrite of the source: `start..end` becomes `repl`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Edit {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) repl: Repl,
+}
+
+impl Edit {
+    pub(crate) fn text<'a>(&self, src: &'a str) -> &'a str {
+        match self.repl {
+            Repl::Str(s) => s,
+            Repl::Src(a, b) => src.get(a..b).unwrap_or(""),
+        }
+    }
+}
+
+fn is_space(c: u8) -> bool {
+    c.is_ascii_whitespace()
+}
+
+/// Calls `f` with every accepted edit of `src`, in order. Edits never overlap.
+pub(crate) fn for_each_edit(src: &str, mut f: impl FnMut(Edit)) {
+    let b = src.as_bytes();
+    let mut pos = 0;
+    let mut markers: Vec<Marker> = Vec::new();
+    let mut scratch = Scratch::default();
+    while let Some(t) = next_trigger(b, pos) {
+        markers.clear();
+        if lex_at(b, t, &mut markers).is_none() {
+            pos = t + 1;
+            continue;
+        }
+        let first = markers[0];
+        let (rs, re) = region(
+            b,
+            pos,
+            first.start.min(t),
+            markers.last().map_or(t + 1, |m| m.end),
+        );
+        markers.clear();
+        let mut i = rs;
+        while i < re {
+            if notation::TRIGGER[b[i] as usize] {
+                let n = markers.len();
+                if let Some(e) = lex_at(b, i, &mut markers) {
+                    // drop markers reaching before the region
+                    markers.retain(|m| m.start >= rs);
+                    if markers.len() > n || e > i {
+                        i = e.max(i + 1);
+                        continue;
+                    }
+                }
+            }
+            i += 1;
+        }
+        decide(src, &markers, &mut scratch, &mut f);
+        pos = re.max(t + 1);
+    }
+}
+
+/// The candidate region around a marker found at `ms..me`: the whitespace-free
+/// token, joined with neighbours across spaced markers (` [.] `, ` DOT `).
+fn region(b: &[u8], lo: usize, ms: usize, me: usize) -> (usize, usize) {
+    let mut s = ms;
+    while s > lo && !is_space(b[s - 1]) {
+        s -= 1;
+    }
+    let mut e = me.max(ms);
+    let mut scratch = Vec::new();
+    loop {
+        while e < b.len() && !is_space(b[e]) {
+            if notation::TRIGGER[b[e] as usize] {
+                scratch.clear();
+                if let Some(end) = lex_at(b, e, &mut scratch) {
+                    if end > e {
+                        e = end;
+                        continue;
+                    }
+                }
+            }
+            e += 1;
+        }
+        // a spaced marker starting at this space joins the next token
+        if e < b.len() && b[e] == b' ' && e + 1 < b.len() {
+            scratch.clear();
+            if lex_at(b, e + 1, &mut scratch).is_some()
+                && scratch.first().is_some_and(|m| m.start == e)
+            {
+                e = scratch.last().map_or(e + 1, |m| m.end);
+                continue;
+            }
+        }
+        break;
+    }
+    (s, e)
+}
+
+#[derive(Default)]
+struct Scratch {
+    view: String,
+    spans: Vec<(usize, usize)>,
+    accept: Vec<bool>,
+}
+
+/// Emit the strong markers, and the weak ones whose word is a valid indicator.
+fn decide(src: &str, markers: &[Marker], sc: &mut Scratch, f: &mut impl FnMut(Edit)) {
+    let edit = |m: &Marker| Edit {
+        start: m.start,
+        end: m.end,
+        repl: m.repl,
+    };
+    if !markers.iter().any(|m| m.weak) {
+        markers.iter().for_each(|m| f(edit(m)));
+        return;
+    }
+    let (Some(first), Some(last)) = (markers.first(), markers.last()) else {
+        return;
+    };
+    // region text with every marker applied, and where each marker landed
+    let (rs, re) = word_bounds(src.as_bytes(), first.start, last.end);
+    sc.view.clear();
+    sc.spans.clear();
+    let mut copied = rs;
+    for m in markers {
+        sc.view.push_str(&src[copied..m.start]);
+        let a = sc.view.len();
+        sc.view.push_str(edit(m).text(src));
+        sc.spans.push((a, sc.view.len()));
+        copied = m.end;
+    }
+    sc.view.push_str(&src[copied..re]);
+    sc.accept.clear();
+    sc.accept.resize(markers.len(), false);
+    let vb = sc.view.as_bytes();
+    for (k, m) in markers.iter().enumerate() {
+        if !m.weak || sc.accept[k] {
+            continue;
+        }
+        let (a, z) = view_word(vb, sc.spans[k].0, sc.spans[k].1);
+        if valid::plausible_word(&sc.view[a..z]) {
+            // every weak marker in the same word is accepted with it
+            for (j, sp) in sc.spans.iter().enumerate() {
+                if sp.0 >= a && sp.1 <= z {
+                    sc.accept[j] = true;
+                }
+            }
+        }
+    }
+    for (k, m) in markers.iter().enumerate() {
+        if !m.weak || sc.accept[k] {
+            f(edit(m));
+        }
+    }
+}
+
+/// Widen `s..e` to whole words of indicator characters.
+fn word_bounds(b: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
+    while s > 0 && !is_space(b[s - 1]) {
+        s -= 1;
+    }
+    while e < b.len() && !is_space(b[e]) {
+        e += 1;
+    }
+    (s, e)
+}
+
+fn word_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | '+')
+}
+
+/// The word of indicator characters around `a..z` in the rewritten view.
+fn view_word(v: &[u8], a: usize, z: usize) -> (usize, usize) {
+    let s = std::str::from_utf8(v).unwrap_or("");
+    let mut start = a;
+    for (i, c) in s[..a].char_indices().rev() {
+        if !word_char(c) {
+            break;
+        }
+        start = i;
+    }
+    let mut end = z;
+    for (i, c) in s[z..].char_indices() {
+        if !word_char(c) {
+            break;
+        }
+        end = z + i + c.len_utf8();
+    }
+    (start, end)
+}
+
+/// Apply `for_each_edit` to produce the refanged text.
+pub(crate) fn refang(src: &str) -> Cow<'_, str> {
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    for_each_edit(src, |e| {
+        let o = out.get_or_insert_with(|| String::with_capacity(src.len()));
+        o.push_str(&src[copied..e.start]);
+        o.push_str(e.text(src));
+        copied = e.end;
+    });
+    match out {
+        None => Cow::Borrowed(src),
+        Some(mut o) => {
+            o.push_str(&src[copied..]);
+            Cow::Owned(o)
+        }
+    }
+}
