@@ -1,5 +1,48 @@
-//! iochunt: typed indicators of compromise and safe KQL hunting queries.
+//! Typed indicators of compromise (IOCs) for threat hunting.
+//!
+//! iochunt turns threat-intel feed values into typed, validated indicators,
+//! and (in the modules that build on them) into hunting queries for Microsoft
+//! Sentinel and Defender XDR.
+//!
+//! # Overview
+//!
+//! - [`Ioc`]: one parsed value (IP, `ip:port`, CIDR, [`Domain`], URL,
+//!   [`FileHash`], [`Email`]); [`IocKind`] names its kind.
+//! - [`Indicator`]: an `Ioc` with its metadata ([`ThreatType`], [`Malware`],
+//!   first/last seen, [`Confidence`], tags, [`Source`]s), and
+//!   [`Indicator::merge`] for duplicates.
+//! - [`ParseIocError`]: why a value was rejected, quoting it.
+//!
+//! # Example
+//!
+//! ```
+//! use iochunt::{Confidence, Indicator, Ioc, IocKind, ThreatType};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let c2 = Ioc::parse("104.168.5.18:8823")?;
+//! assert_eq!(c2.kind(), IocKind::IpPort);
+//!
+//! let mut ind = Indicator::new(c2);
+//! ind.threat_type = ThreatType::BotnetCc;
+//! ind.confidence = Some(Confidence::parse("75%")?);
+//! let json = serde_json::to_string(&ind)?;
+//! assert_eq!(json, r#"{"ioc":"104.168.5.18:8823","threat_type":"botnet_cc","confidence":75}"#);
+//! # Ok(())
+//! # }
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod confidence;
 pub mod fang;
+pub mod indicator;
+pub mod ioc;
+
+pub use confidence::{Confidence, ConfidenceError};
+pub use indicator::{Indicator, Malware, MergeError, Source, ThreatType};
+pub use ioc::{Domain, Email, FileHash, HashKind, Ioc, IocKind, ParseIocError, ParseIocErrorKind};
+
+// The README's examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
