@@ -1,0 +1,426 @@
+//! Extraction: refang a line, find indicators in the live view, map them back.
+
+use std::collections::VecDeque;
+use std::net::IpAddr;
+use std::ops::Range;
+
+use url::Host;
+
+use super::refang::{Edit, for_each_edit};
+use crate::{Domain, Ioc, IocKind};
+
+/// One indicator found in text by [`extract`](super::extract).
+///
+/// # Examples
+///
+/// ```
+/// use iochunt::IocKind;
+/// use iochunt::fang::extract;
+///
+/// let text = "C2: 192.0.2[.]10 and evil.example.com";
+/// let m = extract(text).next().ok_or("no match")?;
+/// assert_eq!(m.kind(), IocKind::Ipv4);
+/// assert_eq!(m.as_str(), "192.0.2[.]10");
+/// assert_eq!(&text[m.span()], "192.0.2[.]10");
+/// assert_eq!(m.ioc().to_string(), "192.0.2.10");
+/// assert!(m.is_defanged());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match<'t> {
+    text: &'t str,
+    start: usize,
+    ioc: Ioc,
+    defanged: bool,
+}
+
+impl<'t> Match<'t> {
+    /// The byte range of the indicator in the searched text, markers included.
+    #[must_use]
+    pub fn span(&self) -> Range<usize> {
+        self.start..self.start + self.text.len()
+    }
+
+    /// The indicator as written in the searched text (possibly defanged).
+    #[must_use]
+    pub fn as_str(&self) -> &'t str {
+        self.text
+    }
+
+    /// The kind of the indicator.
+    #[must_use]
+    pub fn kind(&self) -> IocKind {
+        self.ioc.kind()
+    }
+
+    /// The parsed indicator.
+    #[must_use]
+    pub fn ioc(&self) -> &Ioc {
+        &self.ioc
+    }
+
+    /// The parsed indicator, by value.
+    #[must_use]
+    pub fn into_ioc(self) -> Ioc {
+        self.ioc
+    }
+
+    /// Whether the indicator was written defanged.
+    #[must_use]
+    pub fn is_defanged(&self) -> bool {
+        self.defanged
+    }
+}
+
+/// Iterator over the indicators of a text; see [`extract`](super::extract).
+#[derive(Debug)]
+pub struct Extract<'t> {
+    text: &'t str,
+    pos: usize,
+    ready: VecDeque<Match<'t>>,
+    line: LineScanner,
+}
+
+impl<'t> Extract<'t> {
+    pub(crate) fn new(text: &'t str) -> Self {
+        Extract {
+            text,
+            pos: 0,
+            ready: VecDeque::new(),
+            line: LineScanner::default(),
+        }
+    }
+}
+
+impl<'t> Iterator for Extract<'t> {
+    type Item = Match<'t>;
+
+    fn next(&mut self) -> Option<Match<'t>> {
+        loop {
+            if let Some(m) = self.ready.pop_front() {
+                return Some(m);
+            }
+            if self.pos >= self.text.len() {
+                return None;
+            }
+            let rest = &self.text[self.pos..];
+            let len = rest.find('\n').map_or(rest.len(), |i| i + 1);
+            let base = self.pos;
+            let line = &rest[..len];
+            self.pos += len;
+            let ready = &mut self.ready;
+            self.line.scan(line, |r, _view, ioc, defanged| {
+                ready.push_back(Match {
+                    text: &line[r.clone()],
+                    start: base + r.start,
+                    ioc,
+                    defanged,
+                });
+            });
+        }
+    }
+}
+
+/// Reusable buffers for scanning one line at a time.
+#[derive(Debug, Default)]
+pub(crate) struct LineScanner {
+    edits: Vec<Edit>,
+    view: String,
+    /// (view start, view end, source start, source end) of every edit
+    map: Vec<(usize, usize, usize, usize)>,
+    found: Vec<(usize, usize, Ioc)>,
+}
+
+impl LineScanner {
+    /// Finds the indicators of one line; calls `f(source range, live text, ioc,
+    /// defanged)`.
+    pub(crate) fn scan(&mut self, line: &str, mut f: impl FnMut(Range<usize>, &str, Ioc, bool)) {
+        self.edits.clear();
+        let edits = &mut self.edits;
+        for_each_edit(line, |e| edits.push(e));
+        self.view.clear();
+        self.map.clear();
+        let mut copied = 0;
+        for e in &self.edits {
+            self.view.push_str(&line[copied..e.start]);
+            let a = self.view.len();
+            self.view.push_str(e.text(line));
+            self.map.push((a, self.view.len(), e.start, e.end));
+            copied = e.end;
+        }
+        self.view.push_str(&line[copied..]);
+        self.found.clear();
+        scan_view(&self.view, &mut self.found);
+        for (a, z, ioc) in self.found.drain(..) {
+            let (s, e, defanged) = map_back(&self.map, a, z);
+            f(s..e, &self.view[a..z], ioc, defanged);
+        }
+    }
+}
+
+/// Maps a view range to the source; the match is defanged when an edit lies in it.
+fn map_back(map: &[(usize, usize, usize, usize)], a: usize, z: usize) -> (usize, usize, bool) {
+    let to_src = |p: usize, end: bool| -> usize {
+        let mut shift: isize = 0;
+        for &(va, vz, sa, sz) in map {
+            if p < va || (end && p == va) {
+                break;
+            }
+            if p < vz || (end && p == vz) {
+                return if end { sz } else { sa };
+            }
+            shift = sz as isize - vz as isize;
+        }
+        (p as isize + shift) as usize
+    };
+    let defanged = map
+        .iter()
+        .any(|&(va, vz, _, _)| va < z && vz > a || (va == vz && va > a && va < z));
+    (to_src(a, false), to_src(z, true), defanged)
+}
+
+/// Characters that end a URL in running text.
+fn url_stop(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '"' | '<' | '>' | '`' | '^' | '{' | '}' | '|' | '\\' | '\''
+        )
+        || is_invisible(c)
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00A0}'
+    )
+}
+
+/// Characters that can be part of a non-URL indicator token.
+fn token_char(c: char) -> bool {
+    c.is_alphanumeric()
+        || matches!(
+            c,
+            '.' | '-' | '_' | '@' | ':' | '/' | '[' | ']' | '%' | '+' | '|'
+        )
+}
+
+/// File extensions that are also top-level domains: `name.zip` in a report is
+/// far more often a file than a host.
+const FILE_TLDS: &[&str] = &[
+    "zip", "mov", "py", "sh", "so", "rs", "pl", "md", "cs", "ps", "db", "bin", "exe", "dll", "doc",
+    "pdf", "js", "lnk", "bat", "vbs", "dat", "tmp", "log", "txt", "php", "jar", "apk", "iso",
+    "img", "sys", "msi", "rar", "cab", "ini", "cfg", "xml", "json", "html", "htm", "asp", "aspx",
+    "jsp", "png", "jpg", "gif", "ps1", "hta", "scr", "cpl", "ocx", "dmg", "pkg", "deb", "rpm",
+    "elf", "cmd", "run", "sql", "csv", "tsv", "yml", "yaml", "conf", "out", "app", "ai", "tar",
+    "gz", "xz", "7z", "docx", "xlsx", "xls", "xlsm", "docm", "pptx", "ppt", "rtf", "one", "wsf",
+    "sct", "chm", "inf",
+];
+
+fn url_ok(ioc: &Ioc) -> bool {
+    let Ioc::Url(u) = ioc else { return false };
+    match u.host() {
+        Some(Host::Domain(d)) => Domain::parse(d).is_ok(),
+        Some(Host::Ipv4(_) | Host::Ipv6(_)) => true,
+        None => false,
+    }
+}
+
+/// Scans a live (refanged) line.
+fn scan_view(v: &str, out: &mut Vec<(usize, usize, Ioc)>) {
+    let mut i = 0;
+    let b = v.as_bytes();
+    while i < b.len() {
+        // next word
+        let Some((ws, _)) = v[i..]
+            .char_indices()
+            .find(|&(_, c)| !(c.is_whitespace() || is_invisible(c)))
+        else {
+            break;
+        };
+        let ws = i + ws;
+        let we = v[ws..]
+            .char_indices()
+            .find(|&(_, c)| c.is_whitespace() || is_invisible(c))
+            .map_or(v.len(), |(k, _)| ws + k);
+        scan_word(v, ws, we, out);
+        i = we;
+    }
+}
+
+/// Finds URLs in a word, then the other indicators between them.
+fn scan_word(v: &str, ws: usize, we: usize, out: &mut Vec<(usize, usize, Ioc)>) {
+    let word = &v[ws..we];
+    let mut cursor = ws;
+    let mut search = 0;
+    while let Some(k) = word[search..].find("://") {
+        let k = ws + search + k;
+        search = k - ws + 3;
+        let b = v.as_bytes();
+        let mut s = k;
+        while s > cursor
+            && (b[s - 1].is_ascii_alphanumeric() || matches!(b[s - 1], b'+' | b'.' | b'-'))
+        {
+            s -= 1;
+        }
+        while s < k && !b[s].is_ascii_alphabetic() {
+            s += 1;
+        }
+        if k - s < 2 || (s > ws && b[s - 1].is_ascii_alphanumeric()) {
+            continue;
+        }
+        let end = url_end(v, k + 3, we);
+        let Ok(ioc) = Ioc::parse(&v[s..end]) else {
+            continue;
+        };
+        if !url_ok(&ioc) {
+            continue;
+        }
+        scan_tokens(v, cursor, s, out);
+        out.push((s, end, ioc));
+        cursor = end;
+        search = end - ws;
+        if search >= word.len() {
+            break;
+        }
+    }
+    scan_tokens(v, cursor, we, out);
+}
+
+/// End of a URL starting its authority at `a`: stop characters, a `[` in the
+/// path, then trailing punctuation and unbalanced closing brackets trimmed.
+fn url_end(v: &str, a: usize, we: usize) -> usize {
+    let mut end = a;
+    let mut in_host = true;
+    let mut in_query = false;
+    for (k, c) in v[a..we].char_indices() {
+        if url_stop(c) {
+            break;
+        }
+        match c {
+            '/' | '?' | '#' if in_host => {
+                in_host = false;
+                in_query = c != '/';
+            }
+            '?' | '#' => in_query = true,
+            '[' if !in_host && !in_query => break,
+            _ => {}
+        }
+        end = a + k + c.len_utf8();
+    }
+    loop {
+        let s = &v[a..end];
+        let Some(last) = s.chars().next_back() else {
+            break;
+        };
+        let trim = match last {
+            '.' | ',' | ';' | ':' | '!' | '?' | '*' | '+' | '\'' | '"' => true,
+            ')' => s.matches('(').count() < s.matches(')').count(),
+            ']' => s.matches('[').count() < s.matches(']').count(),
+            '}' => s.matches('{').count() < s.matches('}').count(),
+            _ => false,
+        };
+        if !trim {
+            break;
+        }
+        end -= last.len_utf8();
+    }
+    end
+}
+
+/// Splits `a..z` into tokens of indicator characters and classifies each.
+fn scan_tokens(v: &str, a: usize, z: usize, out: &mut Vec<(usize, usize, Ioc)>) {
+    let mut i = a;
+    let s = &v[a..z];
+    let mut start: Option<usize> = None;
+    for (k, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
+        let p = a + k;
+        if token_char(c) && p < z {
+            start.get_or_insert(p);
+        } else if let Some(st) = start.take() {
+            classify(v, st, p, out, 0);
+        }
+        i = p;
+    }
+    let _ = i;
+}
+
+const TRIM: &[char] = &['.', '-', '_', ':', '/', '[', ']', '%', '+', '@', '|'];
+
+/// Classifies one token (trimmed of punctuation), splitting it when the whole
+/// is not an indicator.
+fn classify(v: &str, a: usize, z: usize, out: &mut Vec<(usize, usize, Ioc)>, depth: u8) {
+    let raw = &v[a..z];
+    // bracketed IPv6 endpoint keeps its brackets
+    if raw.starts_with('[') {
+        if let Some(close) = raw.find("]:") {
+            let port_len = raw[close + 2..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
+            if port_len > 0 {
+                let e = a + close + 2 + port_len;
+                if let Ok(ioc @ Ioc::IpPort(_)) = Ioc::parse(&v[a..e]) {
+                    out.push((a, e, ioc));
+                    if e < z {
+                        classify(v, e, z, out, depth + 1);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+    let t = raw.trim_start_matches(TRIM);
+    let a = a + (raw.len() - t.len());
+    let t = t.trim_end_matches(TRIM);
+    let z = a + t.len();
+    if t.is_empty() || depth > 4 {
+        return;
+    }
+    if let Some(ioc) = accept(t) {
+        out.push((a, z, ioc));
+        return;
+    }
+    // ip|port written by MISP
+    if let Some((ip, port)) = t.split_once('|') {
+        if ip.parse::<std::net::Ipv4Addr>().is_ok()
+            && !port.is_empty()
+            && port.bytes().all(|c| c.is_ascii_digit())
+        {
+            if let Ok(ioc) = Ioc::parse(&format!("{ip}:{port}")) {
+                out.push((a, z, ioc));
+                return;
+            }
+        }
+    }
+    // split at the first separator and classify both sides
+    if let Some(k) = t.find(['|', '/', ':', '@', '[', ']', '%']) {
+        classify(v, a, a + k, out, depth + 1);
+        classify(v, a + k + 1, z, out, depth + 1);
+    }
+}
+
+/// Parses a token when it is an indicator worth reporting in free text.
+fn accept(t: &str) -> Option<Ioc> {
+    let ioc = Ioc::parse(t).ok()?;
+    match &ioc {
+        Ioc::Domain(d) => {
+            let tld = d.as_str().rsplit('.').next().unwrap_or("");
+            let last = t.trim_end_matches('.').rsplit('.').next().unwrap_or("");
+            // a file name, an ESET detection name or a mixed-case identifier
+            if FILE_TLDS.contains(&tld) || d.is_public_suffix() || mixed_case(last) {
+                return None;
+            }
+            Some(ioc)
+        }
+        Ioc::Ip(IpAddr::V6(ip)) => {
+            (!ip.is_unspecified() && t.matches(':').count() >= 2).then_some(ioc)
+        }
+        Ioc::Url(_) => None,
+        _ => Some(ioc),
+    }
+}
+
+fn mixed_case(s: &str) -> bool {
+    s.chars().any(char::is_uppercase) && s.chars().any(char::is_lowercase)
+}
