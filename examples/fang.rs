@@ -9,6 +9,7 @@
 use std::collections::HashSet;
 use std::io::{self, BufWriter, Write};
 
+use iochunt::IocKind;
 use iochunt::fang::{DefangStyle, defang_stream, extract_reader, refang_stream};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,7 +27,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut seen = HashSet::new();
             for m in extract_reader(stdin) {
                 let m = m?;
-                let line = format!("{}\t{}", m.kind().as_str(), m.ioc());
+                // URLs as written (explicit ports, path spelling); the rest canonical
+                let line = match m.kind() {
+                    IocKind::Url => format!("url\t{}", m.live()),
+                    kind => format!("{}\t{}", kind.as_str(), m.ioc()),
+                };
                 if seen.insert(line.clone()) {
                     writeln!(out, "{line}")?;
                 }

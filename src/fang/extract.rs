@@ -30,6 +30,7 @@ use crate::{Domain, Ioc, IocKind};
 pub struct Match<'t> {
     text: &'t str,
     start: usize,
+    live: String,
     ioc: Ioc,
     defanged: bool,
 }
@@ -45,6 +46,22 @@ impl<'t> Match<'t> {
     #[must_use]
     pub fn as_str(&self) -> &'t str {
         self.text
+    }
+
+    /// The indicator refanged but otherwise as written: letter case, explicit
+    /// default ports and path spelling kept (the [`Ioc`] is canonical).
+    ///
+    /// ```
+    /// use iochunt::fang::extract;
+    ///
+    /// let m = extract("hxxp://Evil[.]com:80/A").next().ok_or("no match")?;
+    /// assert_eq!(m.live(), "http://Evil.com:80/A");
+    /// assert_eq!(m.ioc().to_string(), "http://evil.com/A");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn live(&self) -> &str {
+        &self.live
     }
 
     /// The kind of the indicator.
@@ -109,10 +126,11 @@ impl<'t> Iterator for Extract<'t> {
             let line = &rest[..len];
             self.pos += len;
             let ready = &mut self.ready;
-            self.line.scan(line, |r, _view, ioc, defanged| {
+            self.line.scan(line, |r, live, ioc, defanged| {
                 ready.push_back(Match {
                     text: &line[r.clone()],
                     start: base + r.start,
+                    live: live.to_string(),
                     ioc,
                     defanged,
                 });
@@ -150,7 +168,9 @@ impl LineScanner {
         }
         self.view.push_str(&line[copied..]);
         self.found.clear();
-        scan_view(&self.view, &mut self.found);
+        let map = &self.map;
+        let marked = |a: usize, z: usize| map_back(map, a, z).2;
+        scan_view(&self.view, &marked, &mut self.found);
         for (a, z, ioc) in self.found.drain(..) {
             let (s, e, defanged) = map_back(&self.map, a, z);
             f(s..e, &self.view[a..z], ioc, defanged);
@@ -182,10 +202,7 @@ fn map_back(map: &[(usize, usize, usize, usize)], a: usize, z: usize) -> (usize,
 /// Characters that end a URL in running text.
 fn url_stop(c: char) -> bool {
     c.is_whitespace()
-        || matches!(
-            c,
-            '"' | '<' | '>' | '`' | '^' | '{' | '}' | '|' | '\\' | '\''
-        )
+        || matches!(c, '"' | '<' | '>' | '`' | '^' | '{' | '}' | '|' | '\'')
         || is_invisible(c)
 }
 
@@ -227,7 +244,7 @@ fn url_ok(ioc: &Ioc) -> bool {
 }
 
 /// Scans a live (refanged) line.
-fn scan_view(v: &str, out: &mut Vec<(usize, usize, Ioc)>) {
+fn scan_view(v: &str, marked: &Marked<'_>, out: &mut Vec<(usize, usize, Ioc)>) {
     let mut i = 0;
     let b = v.as_bytes();
     while i < b.len() {
@@ -243,13 +260,22 @@ fn scan_view(v: &str, out: &mut Vec<(usize, usize, Ioc)>) {
             .char_indices()
             .find(|&(_, c)| c.is_whitespace() || is_invisible(c))
             .map_or(v.len(), |(k, _)| ws + k);
-        scan_word(v, ws, we, out);
+        scan_word(v, ws, we, marked, out);
         i = we;
     }
 }
 
 /// Finds URLs in a word, then the other indicators between them.
-fn scan_word(v: &str, ws: usize, we: usize, out: &mut Vec<(usize, usize, Ioc)>) {
+/// Whether a view range holds a defang marker.
+type Marked<'a> = dyn Fn(usize, usize) -> bool + 'a;
+
+fn scan_word(
+    v: &str,
+    ws: usize,
+    we: usize,
+    marked: &Marked<'_>,
+    out: &mut Vec<(usize, usize, Ioc)>,
+) {
     let word = &v[ws..we];
     let mut cursor = ws;
     let mut search = 0;
@@ -276,7 +302,7 @@ fn scan_word(v: &str, ws: usize, we: usize, out: &mut Vec<(usize, usize, Ioc)>) 
         if !url_ok(&ioc) {
             continue;
         }
-        scan_tokens(v, cursor, s, out);
+        scan_tokens(v, cursor, s, marked, out);
         out.push((s, end, ioc));
         cursor = end;
         search = end - ws;
@@ -284,7 +310,7 @@ fn scan_word(v: &str, ws: usize, we: usize, out: &mut Vec<(usize, usize, Ioc)>) 
             break;
         }
     }
-    scan_tokens(v, cursor, we, out);
+    scan_tokens(v, cursor, we, marked, out);
 }
 
 /// End of a URL starting its authority at `a`: stop characters, a `[` in the
@@ -304,6 +330,7 @@ fn url_end(v: &str, a: usize, we: usize) -> usize {
             }
             '?' | '#' => in_query = true,
             '[' if !in_host && !in_query => break,
+            '\\' if in_host => break,
             _ => {}
         }
         end = a + k + c.len_utf8();
@@ -329,8 +356,13 @@ fn url_end(v: &str, a: usize, we: usize) -> usize {
 }
 
 /// Splits `a..z` into tokens of indicator characters and classifies each.
-fn scan_tokens(v: &str, a: usize, z: usize, out: &mut Vec<(usize, usize, Ioc)>) {
-    let mut i = a;
+fn scan_tokens(
+    v: &str,
+    a: usize,
+    z: usize,
+    marked: &Marked<'_>,
+    out: &mut Vec<(usize, usize, Ioc)>,
+) {
     let s = &v[a..z];
     let mut start: Option<usize> = None;
     for (k, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
@@ -338,18 +370,23 @@ fn scan_tokens(v: &str, a: usize, z: usize, out: &mut Vec<(usize, usize, Ioc)>) 
         if token_char(c) && p < z {
             start.get_or_insert(p);
         } else if let Some(st) = start.take() {
-            classify(v, st, p, out, 0);
+            classify(v, st, p, marked, out, 0);
         }
-        i = p;
     }
-    let _ = i;
 }
 
 const TRIM: &[char] = &['.', '-', '_', ':', '/', '[', ']', '%', '+', '@', '|'];
 
 /// Classifies one token (trimmed of punctuation), splitting it when the whole
 /// is not an indicator.
-fn classify(v: &str, a: usize, z: usize, out: &mut Vec<(usize, usize, Ioc)>, depth: u8) {
+fn classify(
+    v: &str,
+    a: usize,
+    z: usize,
+    marked: &Marked<'_>,
+    out: &mut Vec<(usize, usize, Ioc)>,
+    depth: u8,
+) {
     let raw = &v[a..z];
     // bracketed IPv6 endpoint keeps its brackets
     if raw.starts_with('[') {
@@ -363,7 +400,7 @@ fn classify(v: &str, a: usize, z: usize, out: &mut Vec<(usize, usize, Ioc)>, dep
                 if let Ok(ioc @ Ioc::IpPort(_)) = Ioc::parse(&v[a..e]) {
                     out.push((a, e, ioc));
                     if e < z {
-                        classify(v, e, z, out, depth + 1);
+                        classify(v, e, z, marked, out, depth + 1);
                     }
                     return;
                 }
@@ -377,9 +414,22 @@ fn classify(v: &str, a: usize, z: usize, out: &mut Vec<(usize, usize, Ioc)>, dep
     if t.is_empty() || depth > 4 {
         return;
     }
-    if let Some(ioc) = accept(t) {
+    if let Some(ioc) = accept(t, marked(a, z)) {
         out.push((a, z, ioc));
         return;
+    }
+    // scheme-less URL: host/path
+    if let Some(k) = t.find('/') {
+        let (host, path) = t.split_at(k);
+        if path.len() > 1
+            && !path.starts_with("//")
+            && matches!(accept(host, marked(a, a + k)), Some(Ioc::Domain(_)))
+        {
+            if let Ok(ioc @ Ioc::Url(_)) = Ioc::parse(&format!("http://{t}")) {
+                out.push((a, z, ioc));
+                return;
+            }
+        }
     }
     // ip|port written by MISP
     if let Some((ip, port)) = t.split_once('|') {
@@ -395,20 +445,25 @@ fn classify(v: &str, a: usize, z: usize, out: &mut Vec<(usize, usize, Ioc)>, dep
     }
     // split at the first separator and classify both sides
     if let Some(k) = t.find(['|', '/', ':', '@', '[', ']', '%']) {
-        classify(v, a, a + k, out, depth + 1);
-        classify(v, a + k + 1, z, out, depth + 1);
+        classify(v, a, a + k, marked, out, depth + 1);
+        classify(v, a + k + 1, z, marked, out, depth + 1);
     }
 }
 
 /// Parses a token when it is an indicator worth reporting in free text.
-fn accept(t: &str) -> Option<Ioc> {
+/// A `defanged` token was marked by its writer as an indicator, so the file
+/// name and identifier filters do not apply to it.
+fn accept(t: &str, defanged: bool) -> Option<Ioc> {
     let ioc = Ioc::parse(t).ok()?;
     match &ioc {
         Ioc::Domain(d) => {
             let tld = d.as_str().rsplit('.').next().unwrap_or("");
             let last = t.trim_end_matches('.').rsplit('.').next().unwrap_or("");
             // a file name, an ESET detection name or a mixed-case identifier
-            if FILE_TLDS.contains(&tld) || d.is_public_suffix() || mixed_case(last) {
+            // a bare public suffix (`co.uk`), but not a name under a wildcard
+            // rule of a dynamic-DNS provider (`x.at.ply.gg`)
+            let bare_suffix = d.is_public_suffix() && d.as_str().matches('.').count() < 2;
+            if bare_suffix || (!defanged && (FILE_TLDS.contains(&tld) || mixed_case(last))) {
                 return None;
             }
             Some(ioc)

@@ -140,6 +140,7 @@ pub fn defang_stream<R: BufRead, W: Write>(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamMatch {
     span: Range<u64>,
+    live: String,
     ioc: Ioc,
     defanged: bool,
 }
@@ -149,6 +150,12 @@ impl StreamMatch {
     #[must_use]
     pub fn span(&self) -> Range<u64> {
         self.span.clone()
+    }
+
+    /// The indicator refanged but otherwise as written; see [`Match::live`](super::Match::live).
+    #[must_use]
+    pub fn live(&self) -> &str {
+        &self.live
     }
 
     /// The kind of the indicator.
@@ -203,7 +210,7 @@ impl<R> std::fmt::Debug for ExtractReader<R> {
 /// let found: Vec<_> = extract_reader(text.as_bytes()).collect::<Result<_, _>>()?;
 /// assert_eq!(found.len(), 1);
 /// assert_eq!(found[0].ioc().to_string(), "192.0.2.10:443");
-/// assert_eq!(found[0].span(), 15..32);
+/// assert_eq!(found[0].span(), 15..31);
 /// # Ok(())
 /// # }
 /// ```
@@ -241,8 +248,9 @@ impl<R: BufRead> Iterator for ExtractReader<R> {
             let ready = &mut self.ready;
             for line in chunk.split_inclusive('\n') {
                 let line_base = base + (line.as_ptr() as usize - chunk.as_ptr() as usize) as u64;
-                self.scanner.scan(line, |r, _, ioc, defanged| {
+                self.scanner.scan(line, |r, live, ioc, defanged| {
                     ready.push_back(StreamMatch {
+                        live: live.to_string(),
                         span: line_base + r.start as u64..line_base + r.end as u64,
                         ioc,
                         defanged,
