@@ -157,16 +157,20 @@ impl DefangStyle {
     }
 
     fn url(&self, out: &mut impl fmt::Write, text: &str) -> fmt::Result {
-        let Some((scheme, rest)) = text.split_once("://") else {
-            return out.write_str(text);
+        // a scheme-less URL (`host/path`) is all authority and tail
+        let rest = match text.split_once("://") {
+            Some((scheme, rest)) => {
+                self.scheme(out, scheme)?;
+                if self.bracket_colon {
+                    self.sep(out, ':')?;
+                    out.write_str("//")?;
+                } else {
+                    out.write_str("://")?;
+                }
+                rest
+            }
+            None => text,
         };
-        self.scheme(out, scheme)?;
-        if self.bracket_colon {
-            self.sep(out, ':')?;
-            out.write_str("//")?;
-        } else {
-            out.write_str("://")?;
-        }
         let auth_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (auth, tail) = rest.split_at(auth_len);
         let (user, host) = match auth.rfind('@') {

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use url::Host;
 
-use super::refang::{Edit, for_each_edit};
+use super::refang::for_each_edit;
 use crate::{Domain, Ioc, IocKind};
 
 /// One indicator found in text by [`extract`](super::extract).
@@ -142,7 +142,6 @@ impl<'t> Iterator for Extract<'t> {
 /// Reusable buffers for scanning one line at a time.
 #[derive(Debug, Default)]
 pub(crate) struct LineScanner {
-    edits: Vec<Edit>,
     view: String,
     /// (view start, view end, source start, source end) of every edit
     map: Vec<(usize, usize, usize, usize)>,
@@ -153,19 +152,17 @@ impl LineScanner {
     /// Finds the indicators of one line; calls `f(source range, live text, ioc,
     /// defanged)`.
     pub(crate) fn scan(&mut self, line: &str, mut f: impl FnMut(Range<usize>, &str, Ioc, bool)) {
-        self.edits.clear();
-        let edits = &mut self.edits;
-        for_each_edit(line, |e| edits.push(e));
         self.view.clear();
         self.map.clear();
         let mut copied = 0;
-        for e in &self.edits {
-            self.view.push_str(&line[copied..e.start]);
-            let a = self.view.len();
-            self.view.push_str(e.text(line));
-            self.map.push((a, self.view.len(), e.start, e.end));
-            copied = e.end;
-        }
+        let (view, map) = (&mut self.view, &mut self.map);
+        for_each_edit(line, |start, end, repl| {
+            view.push_str(&line[copied..start]);
+            let a = view.len();
+            view.push_str(repl);
+            map.push((a, view.len(), start, end));
+            copied = end;
+        });
         self.view.push_str(&line[copied..]);
         self.found.clear();
         let map = &self.map;

@@ -26,16 +26,30 @@ fn is_space(c: u8) -> bool {
     c.is_ascii_whitespace()
 }
 
-/// Calls `f` with every accepted edit of `src`, in order. Edits never overlap.
-pub(crate) fn for_each_edit(src: &str, mut f: impl FnMut(Edit)) {
+/// Calls `f(start, end, replacement)` with every accepted edit of `src`, in
+/// order. Edits never overlap.
+pub(crate) fn for_each_edit(src: &str, f: impl FnMut(usize, usize, &str)) {
+    for_each_edit_depth(src, f, 0);
+}
+
+/// How many times a rewritten region is refanged again before it is final.
+const MAX_DEPTH: u8 = 3;
+
+fn for_each_edit_depth(src: &str, mut f: impl FnMut(usize, usize, &str), depth: u8) {
     let b = src.as_bytes();
     let mut pos = 0;
     let mut markers: Vec<Marker> = Vec::new();
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut region_out = String::new();
     let mut scratch = Scratch::default();
     while let Some(t) = next_trigger(b, pos) {
         markers.clear();
         if lex_at(b, t, &mut markers).is_none() {
             pos = t + 1;
+            // stay on a character boundary: the region search starts at `pos`
+            while pos < b.len() && (b[pos] & 0xC0) == 0x80 {
+                pos += 1;
+            }
             continue;
         }
         let first = markers[0];
@@ -61,8 +75,33 @@ pub(crate) fn for_each_edit(src: &str, mut f: impl FnMut(Edit)) {
             }
             i += 1;
         }
-        decide(src, &markers, &mut scratch, &mut f);
+        // a marker lexed at the end may reach past the region
+        let re = markers.last().map_or(re, |m| m.end.max(re));
+        edits.clear();
+        decide(src, &markers, &mut scratch, &mut |e| edits.push(e));
         pos = re.max(t + 1);
+        if edits.is_empty() {
+            continue;
+        }
+        // A rewrite can bring markers together (`[.][.]\u{200b}a`): refang the
+        // rewritten region again so that the result is final.
+        region_out.clear();
+        let mut copied = rs;
+        for e in &edits {
+            region_out.push_str(&src[copied..e.start]);
+            region_out.push_str(e.text(src));
+            copied = e.end;
+        }
+        region_out.push_str(&src[copied..re]);
+        let again = if depth < MAX_DEPTH {
+            refang_depth(&region_out, depth + 1)
+        } else {
+            Cow::Borrowed("")
+        };
+        match again {
+            Cow::Owned(fin) => f(rs, re, &fin),
+            Cow::Borrowed(_) => edits.iter().for_each(|e| f(e.start, e.end, e.text(src))),
+        }
     }
 }
 
@@ -111,7 +150,7 @@ struct Scratch {
 }
 
 /// Emit the strong markers, and the weak ones whose word is a valid indicator.
-fn decide(src: &str, markers: &[Marker], sc: &mut Scratch, f: &mut impl FnMut(Edit)) {
+fn decide(src: &str, markers: &[Marker], sc: &mut Scratch, f: &mut dyn FnMut(Edit)) {
     let edit = |m: &Marker| Edit {
         start: m.start,
         end: m.end,
@@ -198,14 +237,22 @@ fn view_word(v: &[u8], a: usize, z: usize) -> (usize, usize) {
 
 /// Apply `for_each_edit` to produce the refanged text.
 pub(crate) fn refang(src: &str) -> Cow<'_, str> {
+    refang_depth(src, 0)
+}
+
+fn refang_depth(src: &str, depth: u8) -> Cow<'_, str> {
     let mut out: Option<String> = None;
     let mut copied = 0;
-    for_each_edit(src, |e| {
-        let o = out.get_or_insert_with(|| String::with_capacity(src.len()));
-        o.push_str(&src[copied..e.start]);
-        o.push_str(e.text(src));
-        copied = e.end;
-    });
+    for_each_edit_depth(
+        src,
+        |start, end, repl| {
+            let o = out.get_or_insert_with(|| String::with_capacity(src.len()));
+            o.push_str(&src[copied..start]);
+            o.push_str(repl);
+            copied = end;
+        },
+        depth,
+    );
     match out {
         None => Cow::Borrowed(src),
         Some(mut o) => {
