@@ -411,6 +411,28 @@ fn classify(
     if t.is_empty() || depth > 4 {
         return;
     }
+    // without a dot, colon, `@` or `|` only a hash can be in the token
+    if !t.contains(['.', ':', '@', '|']) {
+        for piece in t.split(|c: char| !c.is_ascii_hexdigit()) {
+            if matches!(piece.len(), 32 | 40 | 64 | 96 | 128) {
+                if let Ok(ioc @ Ioc::Hash(_)) = Ioc::parse(piece) {
+                    let pa = a + (piece.as_ptr() as usize - t.as_ptr() as usize);
+                    let before = v[..pa]
+                        .chars()
+                        .next_back()
+                        .is_some_and(char::is_alphanumeric);
+                    let after = v[pa + piece.len()..]
+                        .chars()
+                        .next()
+                        .is_some_and(char::is_alphanumeric);
+                    if !before && !after {
+                        out.push((pa, pa + piece.len(), ioc));
+                    }
+                }
+            }
+        }
+        return;
+    }
     if let Some(ioc) = accept(t, marked(a, z)) {
         out.push((a, z, ioc));
         return;

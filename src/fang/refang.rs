@@ -42,9 +42,14 @@ fn for_each_edit_depth(src: &str, mut f: impl FnMut(usize, usize, &str), depth: 
     let mut edits: Vec<Edit> = Vec::new();
     let mut region_out = String::new();
     let mut scratch = Scratch::default();
+    // the last trigger that was no marker: a rewrite next to it may make one
+    let mut last_fail = usize::MAX;
     while let Some(t) = next_trigger(b, pos) {
         markers.clear();
         if lex_at(b, t, &mut markers).is_none() {
+            if b[t] != b':' {
+                last_fail = t;
+            }
             pos = t + 1;
             // stay on a character boundary: the region search starts at `pos`
             while pos < b.len() && (b[pos] & 0xC0) == 0x80 {
@@ -52,35 +57,17 @@ fn for_each_edit_depth(src: &str, mut f: impl FnMut(usize, usize, &str), depth: 
             }
             continue;
         }
-        let first = markers[0];
-        let (rs, re) = region(
-            b,
-            pos,
-            first.start.min(t),
-            markers.last().map_or(t + 1, |m| m.end),
-        );
-        markers.clear();
-        let mut i = rs;
-        while i < re {
-            if notation::TRIGGER[b[i] as usize] {
-                let n = markers.len();
-                if let Some(e) = lex_at(b, i, &mut markers) {
-                    // drop markers reaching before the region
-                    markers.retain(|m| m.start >= rs);
-                    if markers.len() > n || e > i {
-                        i = e.max(i + 1);
-                        continue;
-                    }
-                }
-            }
-            i += 1;
-        }
-        // a marker lexed at the end may reach past the region
-        let re = markers.last().map_or(re, |m| m.end.max(re));
+        let (rs, re, failed) = region(b, pos, t, &mut markers);
+        let failed = failed || (last_fail != usize::MAX && last_fail >= rs);
         edits.clear();
         decide(src, &markers, &mut scratch, &mut |e| edits.push(e));
         pos = re.max(t + 1);
+        let rejected = edits.len() < markers.len();
         if edits.is_empty() {
+            continue;
+        }
+        if !(failed || rejected) || depth >= MAX_DEPTH {
+            edits.iter().for_each(|e| f(e.start, e.end, e.text(src)));
             continue;
         }
         // A rewrite can bring markers together (`[.][.]\u{200b}a`): refang the
@@ -93,53 +80,68 @@ fn for_each_edit_depth(src: &str, mut f: impl FnMut(usize, usize, &str), depth: 
             copied = e.end;
         }
         region_out.push_str(&src[copied..re]);
-        let again = if depth < MAX_DEPTH {
-            refang_depth(&region_out, depth + 1)
-        } else {
-            Cow::Borrowed("")
-        };
-        match again {
+        match refang_depth(&region_out, depth + 1) {
             Cow::Owned(fin) => f(rs, re, &fin),
             Cow::Borrowed(_) => edits.iter().for_each(|e| f(e.start, e.end, e.text(src))),
         }
     }
 }
 
-/// The candidate region around a marker found at `ms..me`: the whitespace-free
-/// token, joined with neighbours across spaced markers (` [.] `, ` DOT `).
-fn region(b: &[u8], lo: usize, ms: usize, me: usize) -> (usize, usize) {
+/// The candidate region around the markers found at trigger `t`: the
+/// whitespace-free token, joined with neighbours across spaced markers
+/// (` [.] `, ` DOT `). Collects the region's markers in `markers` and says
+/// whether a trigger in it was no marker.
+fn region(b: &[u8], lo: usize, t: usize, markers: &mut Vec<Marker>) -> (usize, usize, bool) {
+    let ms = markers.first().map_or(t, |m| m.start.min(t));
     let mut s = ms;
     while s > lo && !is_space(b[s - 1]) {
         s -= 1;
     }
-    let mut e = me.max(ms);
-    let mut scratch = Vec::new();
+    markers.retain(|m| m.start >= s);
+    let mut e = markers.last().map_or(t + 1, |m| m.end.max(t + 1));
+    let mut failed = false;
     loop {
         while e < b.len() && !is_space(b[e]) {
             if notation::TRIGGER[b[e] as usize] {
-                scratch.clear();
-                if let Some(end) = lex_at(b, e, &mut scratch) {
-                    if end > e {
-                        e = end;
+                let n = markers.len();
+                match lex_at(b, e, markers) {
+                    Some(end) if end > e || markers.len() > n => {
+                        // keep the new markers only where they do not overlap
+                        let floor = markers
+                            .get(..n)
+                            .and_then(<[Marker]>::last)
+                            .map_or(s, |m| m.end);
+                        let mut k = n;
+                        while k < markers.len() {
+                            if markers[k].start < floor {
+                                markers.remove(k);
+                            } else {
+                                k += 1;
+                            }
+                        }
+                        e = end.max(e + 1);
                         continue;
+                    }
+                    _ => {
+                        markers.truncate(n);
+                        failed |= b[e] != b':';
                     }
                 }
             }
             e += 1;
         }
         // a spaced marker starting at this space joins the next token
-        if e < b.len() && b[e] == b' ' && e + 1 < b.len() {
-            scratch.clear();
-            if lex_at(b, e + 1, &mut scratch).is_some()
-                && scratch.first().is_some_and(|m| m.start == e)
-            {
-                e = scratch.last().map_or(e + 1, |m| m.end);
+        if e + 1 < b.len() && b[e] == b' ' {
+            let n = markers.len();
+            if lex_at(b, e + 1, markers).is_some() && markers.get(n).is_some_and(|m| m.start == e) {
+                e = markers.last().map_or(e + 1, |m| m.end);
                 continue;
             }
+            markers.truncate(n);
         }
         break;
     }
-    (s, e)
+    (s, e, failed)
 }
 
 #[derive(Default)]
