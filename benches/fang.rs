@@ -141,6 +141,20 @@ fn bench(c: &mut Criterion) {
                 .fold(0, |acc, i| acc ^ i)
         })
     });
+    // the same trigger bytes refang looks for, found by a bare table scan
+    let mut table = [false; 256];
+    for &t in b"[({<\\:DA\xE2\xE3\xEF" {
+        table[t as usize] = true;
+    }
+    g.bench_function("trigger_scan", |b| {
+        b.iter(|| {
+            black_box(text.as_bytes())
+                .iter()
+                .enumerate()
+                .filter(|&(_, &c)| table[c as usize])
+                .fold(0, |acc, (i, _)| acc ^ i)
+        })
+    });
     g.bench_function("refang", |b| b.iter(|| refang(black_box(&text)).len()));
     g.bench_function("refang_unchanged", |b| {
         b.iter(|| refang(black_box(&live)).len())

@@ -158,7 +158,15 @@ impl DefangStyle {
 
     fn url(&self, out: &mut impl fmt::Write, text: &str) -> fmt::Result {
         // a scheme-less URL (`host/path`) is all authority and tail
-        let rest = match text.split_once("://") {
+        let is_scheme = |s: &str| {
+            s.starts_with(|c: char| c.is_ascii_alphabetic())
+                && s.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-'))
+        };
+        let rest = match text
+            .split_once("://")
+            .filter(|(scheme, _)| is_scheme(scheme))
+        {
             Some((scheme, rest)) => {
                 self.scheme(out, scheme)?;
                 if self.bracket_colon {
@@ -178,9 +186,8 @@ impl DefangStyle {
             None => ("", auth),
         };
         out.write_str(user)?;
-        if let Some(inner) = host.strip_prefix('[') {
+        if let Some((lit, port)) = host.strip_prefix('[').and_then(|h| h.split_once(']')) {
             // IPv6 literal: bracket its colons, keep the port
-            let (lit, port) = inner.split_once(']').unwrap_or((inner, ""));
             out.write_char('[')?;
             self.seps(out, lit, true)?;
             out.write_char(']')?;
@@ -233,7 +240,12 @@ pub(crate) fn defang_with<'a>(text: &'a str, style: &DefangStyle) -> Cow<'a, str
         pos += line.len();
         scanner.scan(line, |r, live, ioc, _| {
             buf.clear();
-            if style.write(&mut buf, live, &ioc).is_err() || buf == line[r.clone()] {
+            // matches come in order; one inside a region rewritten as a whole
+            // may share its span with the previous one
+            if base + r.start < copied
+                || style.write(&mut buf, live, &ioc).is_err()
+                || line.get(r.clone()).is_none_or(|src| src == buf)
+            {
                 return;
             }
             let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 64));

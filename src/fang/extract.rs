@@ -442,6 +442,7 @@ fn classify(
         let (host, path) = t.split_at(k);
         if path.len() > 1
             && !path.starts_with("//")
+            && !path.contains("://")
             && matches!(accept(host, marked(a, a + k)), Some(Ioc::Domain(_)))
         {
             if let Ok(ioc @ Ioc::Url(_)) = Ioc::parse(&format!("http://{t}")) {
@@ -473,6 +474,9 @@ fn classify(
 /// A `defanged` token was marked by its writer as an indicator, so the file
 /// name and identifier filters do not apply to it.
 fn accept(t: &str, defanged: bool) -> Option<Ioc> {
+    if !shape_ok(t, defanged) {
+        return None;
+    }
     let ioc = Ioc::parse(t).ok()?;
     match &ioc {
         Ioc::Domain(d) => {
@@ -497,4 +501,22 @@ fn accept(t: &str, defanged: bool) -> Option<Ioc> {
 
 fn mixed_case(s: &str) -> bool {
     s.chars().any(char::is_uppercase) && s.chars().any(char::is_lowercase)
+}
+
+/// Cheap shape checks that spare a full parse of prose words (`e.g`, `2.4.1`,
+/// `svc.dll`) that cannot be reported.
+fn shape_ok(t: &str, defanged: bool) -> bool {
+    if t.contains(['@', ':', '/', '|']) || !t.contains('.') {
+        return true;
+    }
+    let last = t.rsplit('.').next().unwrap_or("");
+    if last.bytes().all(|c| c.is_ascii_digit()) {
+        // only a dotted quad ends in digits
+        return t.bytes().filter(|&c| c == b'.').count() == 3
+            && t.bytes().all(|c| c.is_ascii_digit() || c == b'.');
+    }
+    if last.len() < 2 {
+        return false;
+    }
+    defanged || !(last.len() <= 4 && FILE_TLDS.iter().any(|e| e.eq_ignore_ascii_case(last)))
 }

@@ -174,25 +174,36 @@ impl Inner {
 
 /// Recognise the inner word of a bracketed marker at `i`: returns its kind and end.
 fn inner_at(b: &[u8], i: usize) -> Option<(Inner, usize)> {
-    const WORDS: &[(&[u8], Inner)] = &[
-        (b"://", Inner::SchemeSep),
-        (b"::", Inner::DoubleColon),
-        (b"//", Inner::SlashSlash),
-        (b"punto", Inner::Dot),
-        (b"punkt", Inner::Dot),
-        (b"dot", Inner::Dot),
-        (b"at", Inner::At),
-        (b".", Inner::Dot),
-        (b",", Inner::Dot),
-        (b":", Inner::Colon),
-        (b"/", Inner::Slash),
-        (b"@", Inner::At),
-    ];
-    WORDS
-        .iter()
-        .find(|(w, _)| word_at(b, i, w))
-        .map(|(w, k)| (*k, i + w.len()))
+    let word = |w: &[u8], k: Inner| word_at(b, i, w).then_some((k, i + w.len()));
+    match at(b, i) {
+        b'.' | b',' => Some((Inner::Dot, i + 1)),
+        b'@' => Some((Inner::At, i + 1)),
+        b':' => match (at(b, i + 1), at(b, i + 2)) {
+            (b'/', b'/') => Some((Inner::SchemeSep, i + 3)),
+            (b':', _) => Some((Inner::DoubleColon, i + 2)),
+            _ => Some((Inner::Colon, i + 1)),
+        },
+        b'/' if at(b, i + 1) == b'/' => Some((Inner::SlashSlash, i + 2)),
+        b'/' => Some((Inner::Slash, i + 1)),
+        b'd' | b'D' => word(b"dot", Inner::Dot),
+        b'a' | b'A' => word(b"at", Inner::At),
+        b'p' | b'P' => word(b"punto", Inner::Dot).or_else(|| word(b"punkt", Inner::Dot)),
+        _ => None,
+    }
 }
+
+/// Bytes that can follow an opening bracket in a marker: inner words, inner
+/// spaces, a doubled bracket, and the first letter of a bracketed scheme.
+static AFTER_OPEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let bytes = b".,@:/dDaApP [hHfF";
+    let mut k = 0;
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
 
 /// A bracketed marker starting at `i`: `[.]`, `( dot )`, `[[.]]`, `\[.\]`, `［.］`,
 /// `<.>`, `[.)`. Returns (kind, end).
@@ -321,6 +332,8 @@ fn separator_at(b: &[u8], i: usize) -> bool {
 pub(crate) fn lex_at(b: &[u8], i: usize, out: &mut Vec<Marker>) -> Option<usize> {
     let c = at(b, i);
     match c {
+        b'[' | b'(' | b'{' if !AFTER_OPEN[at(b, i + 1) as usize] => None,
+        b':' if !matches!(at(b, i + 1), b'/' | b'\\') => None,
         b'[' | b'(' | b'{' | b'<' | b'\\' | 0xEF => {
             if let Some((k, e)) = bracketed(b, i) {
                 return bracket_marker(b, i, k, e, out);
