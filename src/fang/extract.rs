@@ -394,7 +394,10 @@ fn classify(
                 .count();
             if port_len > 0 {
                 let e = a + close + 2 + port_len;
-                if let Ok(ioc @ Ioc::IpPort(_)) = Ioc::parse(&v[a..e]) {
+                let endpoint = Ioc::parse(&v[a..e])
+                    .ok()
+                    .filter(|i| matches!(i, Ioc::IpPort(sa) if !sa.ip().is_unspecified()));
+                if let Some(ioc) = endpoint {
                     out.push((a, e, ioc));
                     if e < z {
                         classify(v, e, z, marked, out, depth + 1);
@@ -494,6 +497,8 @@ fn accept(t: &str, defanged: bool) -> Option<Ioc> {
         Ioc::Ip(IpAddr::V6(ip)) => {
             (!ip.is_unspecified() && t.matches(':').count() >= 2).then_some(ioc)
         }
+        // the unspecified address is a listening socket, not an indicator
+        Ioc::IpPort(sa) if sa.ip().is_unspecified() => None,
         Ioc::Url(_) => None,
         _ => Some(ioc),
     }
