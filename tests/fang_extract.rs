@@ -237,3 +237,25 @@ fn streams_survive_invalid_utf8() -> std::io::Result<()> {
     assert_eq!(n, 1);
     Ok(())
 }
+
+#[test]
+fn deeply_nested_urls_are_defanged_without_exhausting_the_stack() {
+    let mut text = String::from("http://z.com/");
+    for k in 0..2000 {
+        text = format!("http://a{k}.com/?u={text}");
+    }
+    let safe = defang(&text);
+    assert!(extract(&safe).all(|m| m.is_defanged()));
+    assert!(!safe.contains(".com/"));
+    let long = "evil[.]com/".repeat(20_000);
+    assert_eq!(refang(&long), "evil.com/".repeat(20_000));
+}
+
+#[test]
+fn long_single_lines_are_handled_whole() {
+    let many = "evil[.]com ".repeat(20_000);
+    assert_eq!(extract(&many).count(), 20_000);
+    let parens = format!("http://evil.com/a{}", ")".repeat(100_000));
+    let urls: Vec<String> = extract(&parens).map(|m| m.live().to_string()).collect();
+    assert_eq!(urls, ["http://evil.com/a"]);
+}

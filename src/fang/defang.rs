@@ -130,9 +130,20 @@ impl DefangStyle {
 
     /// Writes one live indicator `text` of the kind of `ioc`, defanged.
     pub(crate) fn write(&self, out: &mut impl fmt::Write, text: &str, ioc: &Ioc) -> fmt::Result {
+        self.write_nested(out, text, ioc, 0)
+    }
+
+    /// [`write`](Self::write) for a URL nested `depth` levels in another.
+    fn write_nested(
+        &self,
+        out: &mut impl fmt::Write,
+        text: &str,
+        ioc: &Ioc,
+        depth: u8,
+    ) -> fmt::Result {
         match ioc {
             Ioc::Hash(_) => out.write_str(text),
-            Ioc::Url(_) => self.url(out, text),
+            Ioc::Url(_) => self.url(out, text, depth),
             Ioc::Email(_) => match text.rsplit_once('@') {
                 Some((local, domain)) => {
                     out.write_str(local)?;
@@ -156,7 +167,7 @@ impl DefangStyle {
         }
     }
 
-    fn url(&self, out: &mut impl fmt::Write, text: &str) -> fmt::Result {
+    fn url(&self, out: &mut impl fmt::Write, text: &str, depth: u8) -> fmt::Result {
         // a scheme-less URL (`host/path`) is all authority and tail
         let is_scheme = |s: &str| {
             s.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -196,10 +207,17 @@ impl DefangStyle {
             self.seps(out, host, false)?;
         }
         // indicators nested in the path or query (`?next=http://...`)
+        if depth >= MAX_NESTING {
+            // deeper than any real URL: bracket every separator of the rest
+            return self.seps(out, tail, false);
+        }
         let mut scanner = LineScanner::default();
-        write_text(out, tail, self, &mut scanner)
+        write_text(out, tail, self, &mut scanner, depth + 1)
     }
 }
+
+/// How deep URLs nested in URLs are defanged one by one.
+const MAX_NESTING: u8 = 8;
 
 /// Writes `text` with every indicator in it defanged in `style`.
 fn write_text(
@@ -207,6 +225,7 @@ fn write_text(
     text: &str,
     style: &DefangStyle,
     scanner: &mut LineScanner,
+    depth: u8,
 ) -> fmt::Result {
     let mut copied = 0;
     let mut res = Ok(());
@@ -216,16 +235,17 @@ fn write_text(
             return;
         }
         buf.clear();
-        if style.write(&mut buf, live, &ioc).is_err() {
+        let Some(gap) = text.get(copied..r.start) else {
+            return;
+        };
+        if style.write_nested(&mut buf, live, &ioc, depth).is_err() {
             return;
         }
-        res = out
-            .write_str(&text[copied..r.start])
-            .and_then(|()| out.write_str(&buf));
+        res = out.write_str(gap).and_then(|()| out.write_str(&buf));
         copied = r.end;
     });
     res?;
-    out.write_str(&text[copied..])
+    out.write_str(text.get(copied..).unwrap_or(""))
 }
 
 /// Defangs free text; see [`defang_with`](super::defang_with).
@@ -248,8 +268,11 @@ pub(crate) fn defang_with<'a>(text: &'a str, style: &DefangStyle) -> Cow<'a, str
             {
                 return;
             }
+            let Some(gap) = text.get(copied..base + r.start) else {
+                return;
+            };
             let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 64));
-            o.push_str(&text[copied..base + r.start]);
+            o.push_str(gap);
             o.push_str(&buf);
             copied = base + r.end;
         });

@@ -127,13 +127,15 @@ impl<'t> Iterator for Extract<'t> {
             self.pos += len;
             let ready = &mut self.ready;
             self.line.scan(line, |r, live, ioc, defanged| {
-                ready.push_back(Match {
-                    text: &line[r.clone()],
-                    start: base + r.start,
-                    live: live.to_string(),
-                    ioc,
-                    defanged,
-                });
+                if let Some(text) = line.get(r.clone()) {
+                    ready.push_back(Match {
+                        text,
+                        start: base + r.start,
+                        live: live.to_string(),
+                        ioc,
+                        defanged,
+                    });
+                }
             });
         }
     }
@@ -177,23 +179,25 @@ impl LineScanner {
 
 /// Maps a view range to the source; the match is defanged when an edit lies in it.
 fn map_back(map: &[(usize, usize, usize, usize)], a: usize, z: usize) -> (usize, usize, bool) {
-    let to_src = |p: usize, end: bool| -> usize {
-        let mut shift: isize = 0;
-        for &(va, vz, sa, sz) in map {
-            if p < va || (end && p == va) {
-                break;
-            }
-            if p < vz || (end && p == vz) {
-                return if end { sz } else { sa };
-            }
-            shift = sz as isize - vz as isize;
-        }
-        (p as isize + shift) as usize
+    let shift = |e: &(usize, usize, usize, usize), p: usize| (p + e.3).saturating_sub(e.1);
+    // a start inside a rewritten span maps to the span's start
+    let k = map.partition_point(|e| e.1 <= a);
+    let start = match map.get(k) {
+        Some(e) if e.0 <= a && a < e.1 => e.2,
+        _ => k
+            .checked_sub(1)
+            .and_then(|j| map.get(j))
+            .map_or(a, |e| shift(e, a)),
     };
-    let defanged = map
-        .iter()
-        .any(|&(va, vz, _, _)| va < z && vz > a || (va == vz && va > a && va < z));
-    (to_src(a, false), to_src(z, true), defanged)
+    // an end inside (or at the end of) a rewritten span maps to the span's end
+    let j = map.partition_point(|e| e.0 < z);
+    let end = match j.checked_sub(1).and_then(|j| map.get(j)) {
+        Some(e) if z <= e.1 => e.3,
+        Some(e) => shift(e, z),
+        None => z,
+    };
+    let defanged = map.get(k).is_some_and(|e| e.0 < z);
+    (start, end, defanged)
 }
 
 /// Characters that end a URL in running text.
@@ -332,16 +336,28 @@ fn url_end(v: &str, a: usize, we: usize) -> usize {
         }
         end = a + k + c.len_utf8();
     }
-    loop {
-        let s = &v[a..end];
-        let Some(last) = s.chars().next_back() else {
-            break;
-        };
+    // balance of each bracket pair over the URL, updated as the end is trimmed
+    let count = |o: char, c: char| {
+        v[a..end].chars().fold(0isize, |n, ch| {
+            n + isize::from(ch == o) - isize::from(ch == c)
+        })
+    };
+    let mut balance = [count('(', ')'), count('[', ']'), count('{', '}')];
+    while let Some(last) = v[a..end].chars().next_back() {
         let trim = match last {
             '.' | ',' | ';' | ':' | '!' | '?' | '*' | '+' | '\'' | '"' => true,
-            ')' => s.matches('(').count() < s.matches(')').count(),
-            ']' => s.matches('[').count() < s.matches(']').count(),
-            '}' => s.matches('{').count() < s.matches('}').count(),
+            ')' | ']' | '}' => {
+                let k = match last {
+                    ')' => 0,
+                    ']' => 1,
+                    _ => 2,
+                };
+                let unbalanced = balance[k] < 0;
+                if unbalanced {
+                    balance[k] += 1;
+                }
+                unbalanced
+            }
             _ => false,
         };
         if !trim {
