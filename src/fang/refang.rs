@@ -44,6 +44,7 @@ fn for_each_edit_depth(src: &str, mut f: impl FnMut(usize, usize, &str), depth: 
     let mut scratch = Scratch::default();
     // the last trigger that was no marker: a rewrite next to it may make one
     let mut last_fail = usize::MAX;
+    let mut ahead = Ahead::default();
     while let Some(t) = next_trigger(b, pos) {
         markers.clear();
         if lex_at(b, t, &mut markers).is_none() {
@@ -56,6 +57,29 @@ fn for_each_edit_depth(src: &str, mut f: impl FnMut(usize, usize, &str), depth: 
                 pos += 1;
             }
             continue;
+        }
+        // Fast path: unambiguous markers need no region, unless a marker that
+        // follows in the same token needs one (checked by its own trigger).
+        if markers.iter().all(|m| !m.weak)
+            && (last_fail == usize::MAX || last_fail < word_start(b, pos, t))
+        {
+            let end = markers.last().map_or(t + 1, |m| m.end);
+            if !ahead.weak(b, end) {
+                markers.iter().for_each(|m| {
+                    f(
+                        m.start,
+                        m.end,
+                        Edit {
+                            start: m.start,
+                            end: m.end,
+                            repl: m.repl,
+                        }
+                        .text(src),
+                    )
+                });
+                pos = end.max(t + 1);
+                continue;
+            }
         }
         let (rs, re, failed) = region(b, pos, t, &mut markers);
         let failed = failed || (last_fail != usize::MAX && last_fail >= rs);
@@ -84,6 +108,57 @@ fn for_each_edit_depth(src: &str, mut f: impl FnMut(usize, usize, &str), depth: 
             Cow::Owned(fin) => f(rs, re, &fin),
             Cow::Borrowed(_) => edits.iter().for_each(|e| f(e.start, e.end, e.text(src))),
         }
+    }
+}
+
+/// Start of the whitespace-free word holding `t`, not before `lo`.
+fn word_start(b: &[u8], lo: usize, t: usize) -> usize {
+    let mut s = t;
+    while s > lo && !is_space(b[s - 1]) {
+        s -= 1;
+    }
+    s
+}
+
+/// Whether the rest of a word holds a trigger that is not a plain bracketed
+/// marker (a weak marker or a failed trigger could need the region around it,
+/// and that region would then start too late). The answer is cached per word so
+/// a long word with many markers is scanned once.
+#[derive(Default)]
+struct Ahead {
+    /// scanned `from..until`; `hit` says whether such a trigger is at `until`
+    from: usize,
+    until: usize,
+    hit: bool,
+}
+
+impl Ahead {
+    fn weak(&mut self, b: &[u8], i: usize) -> bool {
+        if self.from <= i && i <= self.until && self.until > 0 {
+            return self.hit;
+        }
+        let mut k = i;
+        while k < b.len() && !is_space(b[k]) {
+            let c = b[k];
+            if c >= 0x80 || c == b'\\' || c == b'D' || c == b'A' {
+                *self = Ahead {
+                    from: i,
+                    until: k,
+                    hit: true,
+                };
+                return true;
+            }
+            k += 1;
+        }
+        // a spaced marker after the word joins it
+        let hit =
+            k + 2 < b.len() && b[k] == b' ' && matches!(b[k + 1], b'[' | b'(' | b'{' | b'D' | b'A');
+        *self = Ahead {
+            from: i,
+            until: k,
+            hit,
+        };
+        hit
     }
 }
 
