@@ -120,6 +120,25 @@ fn word_start(b: &[u8], lo: usize, t: usize) -> usize {
     s
 }
 
+/// For [`Ahead`]: 1 ends a word (ASCII white space), 2 may start a weak marker.
+static AHEAD_STOP: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        if c >= 0x80 || c == b'\\' as usize || c == b'D' as usize || c == b'A' as usize {
+            t[c] = 2;
+        }
+        c += 1;
+    }
+    let spaces = b" \t\n\r\x0c";
+    let mut k = 0;
+    while k < spaces.len() {
+        t[spaces[k] as usize] = 1;
+        k += 1;
+    }
+    t
+};
+
 /// Whether the rest of a word holds a trigger that is not a plain bracketed
 /// marker (a weak marker or a failed trigger could need the region around it,
 /// and that region would then start too late). The answer is cached per word so
@@ -137,18 +156,18 @@ impl Ahead {
         if self.from <= i && i <= self.until && self.until > 0 {
             return self.hit;
         }
-        let mut k = i;
-        while k < b.len() && !is_space(b[k]) {
-            let c = b[k];
-            if c >= 0x80 || c == b'\\' || c == b'D' || c == b'A' {
-                *self = Ahead {
-                    from: i,
-                    until: k,
-                    hit: true,
-                };
-                return true;
-            }
-            k += 1;
+        let rest = b.get(i..).unwrap_or_default();
+        let k = rest
+            .iter()
+            .position(|&c| AHEAD_STOP[c as usize] != 0)
+            .map_or(b.len(), |p| i + p);
+        if k < b.len() && AHEAD_STOP[b[k] as usize] == 2 {
+            *self = Ahead {
+                from: i,
+                until: k,
+                hit: true,
+            };
+            return true;
         }
         // a spaced marker after the word joins it
         let hit =
