@@ -246,30 +246,60 @@ fn url_ok(ioc: &Ioc) -> bool {
 
 /// Scans a live (refanged) line.
 fn scan_view(v: &str, marked: &Marked<'_>, out: &mut Vec<(usize, usize, Ioc)>) {
-    let mut i = 0;
     let b = v.as_bytes();
+    let mut i = 0;
     while i < b.len() {
-        // next word
-        let Some((ws, _)) = v[i..]
-            .char_indices()
-            .find(|&(_, c)| !(c.is_whitespace() || is_invisible(c)))
-        else {
-            break;
-        };
-        let ws = i + ws;
-        let we = v[ws..]
-            .char_indices()
-            .find(|&(_, c)| c.is_whitespace() || is_invisible(c))
-            .map_or(v.len(), |(k, _)| ws + k);
+        // next word: skip separators, then run to the next one
+        let (sep, n) = separator_at(v, i);
+        if sep {
+            i += n;
+            continue;
+        }
+        let ws = i;
+        let mut we = i;
+        while we < b.len() {
+            let (sep, n) = separator_at(v, we);
+            if sep {
+                break;
+            }
+            we += n;
+        }
         scan_word(v, ws, we, marked, out);
         i = we;
     }
 }
 
-/// Finds URLs in a word, then the other indicators between them.
+/// Whether a word separator (white space or an invisible character) starts at
+/// byte `i`, and the length of the character there.
+fn separator_at(v: &str, i: usize) -> (bool, usize) {
+    let c = v.as_bytes()[i];
+    if c < 0x80 {
+        return (c.is_ascii_whitespace(), 1);
+    }
+    match v.get(i..).and_then(|r| r.chars().next()) {
+        Some(ch) => (ch.is_whitespace() || is_invisible(ch), ch.len_utf8()),
+        None => (false, 1),
+    }
+}
+
 /// Whether a view range holds a defang marker.
 type Marked<'a> = dyn Fn(usize, usize) -> bool + 'a;
 
+/// Position of the next `://` in `s` at or after `from`.
+fn find_scheme_sep(s: &str, from: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut k = from;
+    while k + 3 <= b.len() {
+        let p = b.get(k..)?.iter().position(|&c| c == b':')? + k;
+        if b.get(p + 1..p + 3) == Some(b"//") {
+            return Some(p);
+        }
+        k = p + 1;
+    }
+    None
+}
+
+/// Finds URLs in a word, then the other indicators between them.
 fn scan_word(
     v: &str,
     ws: usize,
@@ -280,8 +310,8 @@ fn scan_word(
     let word = &v[ws..we];
     let mut cursor = ws;
     let mut search = 0;
-    while let Some(k) = word[search..].find("://") {
-        let k = ws + search + k;
+    while let Some(k) = find_scheme_sep(word, search) {
+        let k = ws + k;
         search = k - ws + 3;
         let b = v.as_bytes();
         let mut s = k;
@@ -376,19 +406,51 @@ fn scan_tokens(
     marked: &Marked<'_>,
     out: &mut Vec<(usize, usize, Ioc)>,
 ) {
-    let s = &v[a..z];
+    let b = v.as_bytes();
     let mut start: Option<usize> = None;
-    for (k, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
-        let p = a + k;
-        if token_char(c) && p < z {
+    let mut p = a;
+    while p <= z {
+        let (is_tok, n) = if p == z {
+            (false, 1)
+        } else if b[p] < 0x80 {
+            (TOKEN_ASCII[b[p] as usize], 1)
+        } else {
+            v.get(p..)
+                .and_then(|r| r.chars().next())
+                .map_or((false, 1), |c| (token_char(c), c.len_utf8()))
+        };
+        if is_tok {
             start.get_or_insert(p);
         } else if let Some(st) = start.take() {
             classify(v, st, p, marked, out, 0);
         }
+        p += n;
     }
 }
 
-const TRIM: &[char] = &['.', '-', '_', ':', '/', '[', ']', '%', '+', '@', '|'];
+/// [`token_char`] for ASCII bytes.
+static TOKEN_ASCII: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'.' | b'-' | b'_' | b'@' | b':' | b'/' | b'[' | b']' | b'%' | b'+' | b'|'
+            );
+        c += 1;
+    }
+    t
+};
+
+/// Punctuation trimmed from both ends of a token.
+fn trim_char(c: char) -> bool {
+    matches!(
+        c,
+        '.' | '-' | '_' | ':' | '/' | '[' | ']' | '%' | '+' | '@' | '|'
+    )
+}
 
 /// Classifies one token (trimmed of punctuation), splitting it when the whole
 /// is not an indicator.
@@ -423,9 +485,9 @@ fn classify(
             }
         }
     }
-    let t = raw.trim_start_matches(TRIM);
+    let t = raw.trim_start_matches(trim_char);
     let a = a + (raw.len() - t.len());
-    let t = t.trim_end_matches(TRIM);
+    let t = t.trim_end_matches(trim_char);
     let z = a + t.len();
     if t.is_empty() || depth > 4 {
         return;

@@ -429,7 +429,9 @@ fn bracket_marker(b: &[u8], i: usize, k: Inner, e: usize, out: &mut Vec<Marker>)
             None
         }
         Inner::DoubleColon => {
-            let left_ok = hex_at(b, i.wrapping_sub(1)) && i > 0 || before(b, i) == b':';
+            let left_ok = hex_at(b, i.wrapping_sub(1)) && i > 0
+                || before(b, i) == b':'
+                || is_close(before(b, i));
             let right_ok = hex_at(b, e) || at(b, e) == b'/';
             if (left_ok && (right_ok || !label_at(b, e) && at(b, e) != b':'))
                 || (!label_before(b, i) && before(b, i) != b':' && hex_at(b, e))
@@ -502,6 +504,25 @@ fn bracket_word(b: &[u8], i: usize, out: &mut Vec<Marker>) -> Option<usize> {
                 repl: Repl::Str(canon),
                 weak: false,
             });
+            // a bracketed separator right after it: [hxxp][://], [hxxp][:]//
+            let sep = match bracketed(b, j + 1) {
+                Some((Inner::SchemeSep | Inner::Colon, e)) => Some(e),
+                _ => None,
+            };
+            if let Some(e) = sep {
+                let repl = if b.get(e..e + 2) == Some(b"//") {
+                    ":"
+                } else {
+                    "://"
+                };
+                out.push(Marker {
+                    start: j + 1,
+                    end: e,
+                    repl: Repl::Str(repl),
+                    weak: false,
+                });
+                return Some(e);
+            }
             return Some(j + 1);
         }
     }

@@ -28,14 +28,14 @@ fn is_space(c: u8) -> bool {
 
 /// Calls `f(start, end, replacement)` with every accepted edit of `src`, in
 /// order. Edits never overlap.
-pub(crate) fn for_each_edit(src: &str, f: impl FnMut(usize, usize, &str)) {
-    for_each_edit_depth(src, f, 0);
+pub(crate) fn for_each_edit(src: &str, mut f: impl FnMut(usize, usize, &str)) {
+    for_each_edit_depth(src, &mut f, 0);
 }
 
 /// How many times a rewritten region is refanged again before it is final.
 const MAX_DEPTH: u8 = 3;
 
-fn for_each_edit_depth(src: &str, mut f: impl FnMut(usize, usize, &str), depth: u8) {
+fn for_each_edit_depth(src: &str, f: &mut dyn FnMut(usize, usize, &str), depth: u8) {
     let b = src.as_bytes();
     let mut pos = 0;
     let mut markers: Vec<Marker> = Vec::new();
@@ -97,17 +97,103 @@ fn for_each_edit_depth(src: &str, mut f: impl FnMut(usize, usize, &str), depth: 
         // A rewrite can bring markers together (`[.][.]\u{200b}a`): refang the
         // rewritten region again so that the result is final.
         region_out.clear();
+        // (start, end in region_out; start, end in src) of every first-pass edit
+        let mut spans: Vec<(usize, usize, usize, usize)> = Vec::with_capacity(edits.len());
         let mut copied = rs;
         for e in &edits {
             region_out.push_str(&src[copied..e.start]);
+            let a = region_out.len();
             region_out.push_str(e.text(src));
+            spans.push((a, region_out.len(), e.start, e.end));
             copied = e.end;
         }
         region_out.push_str(&src[copied..re]);
-        match refang_depth(&region_out, depth + 1) {
-            Cow::Owned(fin) => f(rs, re, &fin),
-            Cow::Borrowed(_) => edits.iter().for_each(|e| f(e.start, e.end, e.text(src))),
+        let mut second: Vec<(usize, usize, String)> = Vec::new();
+        for_each_edit_depth(
+            &region_out,
+            &mut |a, z, r| second.push((a, z, r.to_string())),
+            depth + 1,
+        );
+        if second.is_empty() {
+            edits.iter().for_each(|e| f(e.start, e.end, e.text(src)));
+        } else {
+            compose(src, rs, &edits, &spans, &region_out, &second, f);
         }
+    }
+}
+
+/// Emits the composition of first-pass `edits` (placed at `spans` in
+/// `out1`, the region rewritten once) and `second`-pass edits of `out1`, as
+/// edits of `src`: each second-pass edit grows to whole first-pass spans and
+/// becomes one source edit; first-pass edits it does not touch stay as they are.
+fn compose(
+    src: &str,
+    rs: usize,
+    edits: &[Edit],
+    spans: &[(usize, usize, usize, usize)],
+    out1: &str,
+    second: &[(usize, usize, String)],
+    f: &mut dyn FnMut(usize, usize, &str),
+) {
+    // out1 position -> src position, for the start and the end of a range
+    let to_src_start = |p: usize| {
+        let k = spans.partition_point(|s| s.1 <= p);
+        match k.checked_sub(1).and_then(|j| spans.get(j)) {
+            Some(s) => p - s.1 + s.3,
+            None => rs + p,
+        }
+    };
+    let to_src_end = |p: usize| {
+        let k = spans.partition_point(|s| s.0 < p);
+        match k.checked_sub(1).and_then(|j| spans.get(j)) {
+            Some(s) if p <= s.1 => s.3,
+            Some(s) => p - s.1 + s.3,
+            None => rs + p,
+        }
+    };
+    // clusters of second-pass edits, grown to whole first-pass spans, in out1
+    let mut clusters: Vec<(usize, usize)> = Vec::new();
+    for &(a, z, _) in second {
+        let mut ca = a;
+        let mut cz = z;
+        for s in spans {
+            if s.0 < ca && ca < s.1 {
+                ca = s.0;
+            }
+            if s.0 < cz && cz < s.1 {
+                cz = s.1;
+            }
+        }
+        match clusters.last_mut() {
+            Some(last) if ca <= last.1 => last.1 = last.1.max(cz),
+            _ => clusters.push((ca, cz)),
+        }
+    }
+    let mut text = String::new();
+    let mut next_edit = 0;
+    for &(ca, cz) in &clusters {
+        let (sa, sz) = (to_src_start(ca), to_src_end(cz));
+        // first-pass edits before this cluster stay
+        while let Some(e) = edits.get(next_edit).filter(|e| e.end <= sa) {
+            f(e.start, e.end, e.text(src));
+            next_edit += 1;
+        }
+        // those inside it are replaced by the cluster
+        while edits.get(next_edit).is_some_and(|e| e.start < sz) {
+            next_edit += 1;
+        }
+        text.clear();
+        let mut copied = ca;
+        for (a, z, r) in second.iter().filter(|(a, z, _)| *a >= ca && *z <= cz) {
+            text.push_str(out1.get(copied..*a).unwrap_or(""));
+            text.push_str(r);
+            copied = *z;
+        }
+        text.push_str(out1.get(copied..cz).unwrap_or(""));
+        f(sa, sz, &text);
+    }
+    for e in edits.get(next_edit..).unwrap_or_default() {
+        f(e.start, e.end, e.text(src));
     }
 }
 
@@ -232,6 +318,9 @@ fn region(b: &[u8], lo: usize, t: usize, markers: &mut Vec<Marker>) -> (usize, u
                 continue;
             }
             markers.truncate(n);
+            // a spaced marker refused here may be accepted once the token is
+            // rewritten (` AT ` after a token that loses its `(DOT)`)
+            failed |= matches!(b[e + 1], b'[' | b'(' | b'{' | b'D' | b'A');
         }
         break;
     }
@@ -341,7 +430,7 @@ fn refang_depth(src: &str, depth: u8) -> Cow<'_, str> {
     let mut copied = 0;
     for_each_edit_depth(
         src,
-        |start, end, repl| {
+        &mut |start, end, repl| {
             let o = out.get_or_insert_with(|| String::with_capacity(src.len()));
             o.push_str(&src[copied..start]);
             o.push_str(repl);

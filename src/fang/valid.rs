@@ -68,9 +68,7 @@ fn weak_domain(d: &str) -> bool {
 pub(crate) fn plausible_word(w: &str) -> bool {
     let w = w.trim_matches(|c| c == '.' || c == '-' || c == '+' || c == '_');
     if let Some((local, dom)) = w.rsplit_once('@') {
-        return !local.is_empty()
-            && !dom.contains('@')
-            && (weak_domain(dom) || dom.parse::<Ipv4Addr>().is_ok());
+        return !local.is_empty() && !dom.contains('@') && weak_domain(dom);
     }
     w.parse::<Ipv4Addr>().is_ok() || weak_domain(w)
 }
