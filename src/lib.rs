@@ -35,6 +35,8 @@
 
 pub mod confidence;
 pub mod fang;
+pub mod feed;
+pub mod filter;
 pub mod indicator;
 pub mod ioc;
 

@@ -1,7 +1,6 @@
 //! Domain names: lower-case, IDNA-normalised, Public-Suffix-aware.
 
 use std::fmt;
-use std::str::FromStr;
 
 use super::error::{ParseIocError, ParseIocErrorKind};
 
@@ -203,24 +202,10 @@ impl fmt::Debug for Domain {
     }
 }
 
-impl FromStr for Domain {
-    type Err = ParseIocError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<&str> for Domain {
-    type Error = ParseIocError;
-    fn try_from(s: &str) -> Result<Self, Self::Error> {
-        Self::parse(s)
-    }
-}
-
 impl AsRef<str> for Domain {
     fn as_ref(&self) -> &str {
         &self.ascii
     }
 }
 
-super::serde_via_str!(Domain, "a domain name");
+super::text_value!(Domain, "a domain name");

@@ -1,7 +1,6 @@
 //! E-mail addresses (ThreatFox's `envelope_from` and `body_from`).
 
 use std::fmt;
-use std::str::FromStr;
 
 use super::domain::Domain;
 use super::error::{ParseIocError, ParseIocErrorKind};
@@ -97,18 +96,4 @@ impl fmt::Debug for Email {
     }
 }
 
-impl FromStr for Email {
-    type Err = ParseIocError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<&str> for Email {
-    type Error = ParseIocError;
-    fn try_from(s: &str) -> Result<Self, Self::Error> {
-        Self::parse(s)
-    }
-}
-
-super::serde_via_str!(Email, "an email address");
+super::text_value!(Email, "an email address");

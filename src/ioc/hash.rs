@@ -1,7 +1,6 @@
 //! File hashes, stored as bytes.
 
 use std::fmt;
-use std::str::FromStr;
 
 use super::error::{ParseIocError, ParseIocErrorKind};
 
@@ -224,18 +223,4 @@ impl fmt::Debug for FileHash {
     }
 }
 
-impl FromStr for FileHash {
-    type Err = ParseIocError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<&str> for FileHash {
-    type Error = ParseIocError;
-    fn try_from(s: &str) -> Result<Self, Self::Error> {
-        Self::parse(s)
-    }
-}
-
-super::serde_via_str!(FileHash, "a hex file hash");
+super::text_value!(FileHash, "a hex file hash");

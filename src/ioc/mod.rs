@@ -3,10 +3,27 @@
 //! Every [`Ioc`] is valid by construction: parsing is the only way in, and
 //! `Display` prints the canonical form, which parses back to an equal value.
 
-/// Implements `Serialize`/`Deserialize` as "string in, string out" through
-/// `Display` and `parse`, with the offending input in the error.
-macro_rules! serde_via_str {
+/// Implements the text triad for a type with an inherent
+/// `parse(&str) -> Result<Self, ParseIocError>`: `FromStr` and
+/// `TryFrom<&str>` delegate to it, and `Serialize`/`Deserialize` are
+/// "string in, string out" through `Display` and `parse`, with the offending
+/// input in the error.
+macro_rules! text_value {
     ($ty:ty, $expecting:literal) => {
+        impl std::str::FromStr for $ty {
+            type Err = $crate::ParseIocError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl TryFrom<&str> for $ty {
+            type Error = $crate::ParseIocError;
+            fn try_from(s: &str) -> Result<Self, Self::Error> {
+                Self::parse(s)
+            }
+        }
+
         impl serde::Serialize for $ty {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.collect_str(self)
@@ -30,7 +47,7 @@ macro_rules! serde_via_str {
         }
     };
 }
-pub(crate) use serde_via_str;
+pub(crate) use text_value;
 
 mod domain;
 mod email;
@@ -458,18 +475,4 @@ impl fmt::Display for Ioc {
     }
 }
 
-impl FromStr for Ioc {
-    type Err = ParseIocError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<&str> for Ioc {
-    type Error = ParseIocError;
-    fn try_from(s: &str) -> Result<Self, Self::Error> {
-        Self::parse(s)
-    }
-}
-
-serde_via_str!(Ioc, "an indicator of compromise");
+text_value!(Ioc, "an indicator of compromise");

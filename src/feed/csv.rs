@@ -1,0 +1,401 @@
+//! Streaming reader for the abuse.ch CSV dialect.
+//!
+//! abuse.ch dumps (ThreatFox, URLhaus, MalwareBazaar) share one shape: a `#`
+//! banner, a commented header line (`# "a","b"` or `# a,b`), double-quoted
+//! fields separated by `,` or `", "`, CRLF line endings and sometimes a
+//! `# Number of entries: N` footer. A general CSV reader treats the space
+//! before an opening quote as data, so this module splits records itself:
+//! whitespace around separators is skipped, `""` inside a quoted field is a
+//! literal quote. A record is one line: abuse.ch fields never hold line
+//! breaks, and keeping records to one line means a stray quote can only
+//! damage its own record.
+//!
+//! Memory is bounded by the longest record, not by the file length.
+
+use std::io::{BufRead, Read};
+use std::ops::Range;
+
+/// Longest record (in bytes, after joining continuation lines) we accept.
+pub(crate) const MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// One physical unit read from the input.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Item {
+    /// A `#` line; the text after `#` with surrounding whitespace trimmed.
+    Comment,
+    /// A data record split into fields.
+    Record,
+    /// A record whose quoted field is still open at end of input.
+    Truncated,
+    /// A record whose quoted field is not closed on its line.
+    OpenQuote,
+    /// A record longer than [`MAX_RECORD_BYTES`].
+    TooLong,
+}
+
+/// Reads physical lines, keeping at most [`MAX_RECORD_BYTES`] of each, so
+/// memory stays bounded whatever the input.
+pub(crate) struct LineReader<R> {
+    reader: R,
+    /// The current line, without its terminator.
+    pub line: Vec<u8>,
+    /// Line number (1-based) of the current line.
+    pub line_no: u64,
+    /// Whether the current line ended with `\n`.
+    pub terminated: bool,
+    /// Whether the current line was longer than the limit.
+    pub too_long: bool,
+    /// Full length of an overlong line.
+    pub skipped: usize,
+}
+
+impl<R: BufRead> LineReader<R> {
+    pub(crate) fn new(reader: R) -> Self {
+        LineReader {
+            reader,
+            line: Vec::with_capacity(512),
+            line_no: 0,
+            terminated: true,
+            too_long: false,
+            skipped: 0,
+        }
+    }
+
+    /// Reads one physical line into `self.line` without its line terminator,
+    /// keeping at most [`MAX_RECORD_BYTES`] of it (the rest of an overlong
+    /// line is skipped, and `self.too_long` set). Returns `false` at end of
+    /// input.
+    pub(crate) fn read_line(&mut self) -> std::io::Result<bool> {
+        self.line.clear();
+        self.too_long = false;
+        let limit = MAX_RECORD_BYTES as u64 + 1;
+        let n = (&mut self.reader)
+            .take(limit)
+            .read_until(b'\n', &mut self.line)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        self.line_no += 1;
+        self.terminated = self.line.last() == Some(&b'\n');
+        if !self.terminated && n as u64 == limit {
+            self.too_long = true;
+            self.skipped = n;
+            // Drop the rest of the line without holding it.
+            loop {
+                let buf = self.reader.fill_buf()?;
+                if buf.is_empty() {
+                    break;
+                }
+                match memchr::memchr(b'\n', buf) {
+                    Some(i) => {
+                        self.reader.consume(i + 1);
+                        self.skipped += i + 1;
+                        self.terminated = true;
+                        break;
+                    }
+                    None => {
+                        let len = buf.len();
+                        self.reader.consume(len);
+                        self.skipped += len;
+                    }
+                }
+            }
+        }
+        if self.terminated {
+            self.line.pop();
+            if self.line.last() == Some(&b'\r') {
+                self.line.pop();
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// Streaming splitter; reuses its buffers between records.
+pub(crate) struct Splitter<R> {
+    lines: LineReader<R>,
+    /// Text of the current comment.
+    comment: Vec<u8>,
+    is_comment: bool,
+    /// Unescaped field bytes; `fields` index into it.
+    out: Vec<u8>,
+    fields: Vec<Range<usize>>,
+    /// Line number where the current unit starts.
+    start_line: u64,
+}
+
+impl<R: BufRead> Splitter<R> {
+    pub(crate) fn new(reader: R) -> Self {
+        Splitter {
+            lines: LineReader::new(reader),
+            comment: Vec::with_capacity(256),
+            is_comment: false,
+            out: Vec::with_capacity(512),
+            fields: Vec::with_capacity(16),
+            start_line: 0,
+        }
+    }
+
+    /// Advances to the next comment or record, skipping blank lines.
+    pub(crate) fn next_item(&mut self) -> std::io::Result<Option<Item>> {
+        loop {
+            if !self.lines.read_line()? {
+                return Ok(None);
+            }
+            let trimmed = trim(&self.lines.line);
+            if trimmed.is_empty() {
+                continue;
+            }
+            self.start_line = self.lines.line_no;
+            self.comment.clear();
+            if trimmed[0] == b'#' {
+                let text = trim(&trimmed[1..]);
+                self.comment.extend_from_slice(text);
+                self.is_comment = true;
+                return Ok(Some(Item::Comment));
+            }
+            self.is_comment = false;
+            if self.lines.too_long {
+                self.out.clear();
+                self.fields.clear();
+                return Ok(Some(Item::TooLong));
+            }
+            return Ok(Some(
+                match split(&self.lines.line, &mut self.out, &mut self.fields) {
+                    Split::Done => Item::Record,
+                    Split::OpenQuote if self.lines.terminated => Item::OpenQuote,
+                    Split::OpenQuote => Item::Truncated,
+                },
+            ));
+        }
+    }
+
+    /// Length in bytes of the overlong line just skipped.
+    pub(crate) fn skipped(&self) -> usize {
+        self.lines.skipped
+    }
+
+    /// Whether the current unit's line ended with a line terminator; a
+    /// record on an unterminated last line may have been cut short.
+    pub(crate) fn terminated(&self) -> bool {
+        self.lines.terminated
+    }
+
+    /// The raw text of the current unit (comment text or record line).
+    pub(crate) fn raw(&self) -> &[u8] {
+        if self.is_comment {
+            &self.comment
+        } else {
+            &self.lines.line
+        }
+    }
+
+    /// Line number where the current unit starts (1-based).
+    pub(crate) fn line(&self) -> u64 {
+        self.start_line
+    }
+
+    /// Number of fields in the current record.
+    pub(crate) fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// The unescaped bytes of all fields of the current record.
+    pub(crate) fn fields_bytes(&self) -> &[u8] {
+        &self.out
+    }
+
+    /// Byte range of field `i` within [`fields_bytes`](Self::fields_bytes).
+    pub(crate) fn range(&self, i: usize) -> Option<Range<usize>> {
+        self.fields.get(i).cloned()
+    }
+
+    /// Field `i` of the current record as bytes.
+    pub(crate) fn field(&self, i: usize) -> Option<&[u8]> {
+        self.fields.get(i).map(|r| &self.out[r.clone()])
+    }
+}
+
+enum Split {
+    Done,
+    OpenQuote,
+}
+
+fn is_space(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// Trims ASCII spaces, tabs and carriage returns from both ends.
+pub(crate) fn trim(mut s: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = s {
+        if is_space(*first) || *first == b'\r' {
+            s = rest;
+        } else {
+            break;
+        }
+    }
+    while let [rest @ .., last] = s {
+        if is_space(*last) || *last == b'\r' {
+            s = rest;
+        } else {
+            break;
+        }
+    }
+    s
+}
+
+/// Splits one record. Quoted fields keep their inner bytes (with `""`
+/// unescaped); unquoted fields are trimmed. Bytes after a closing quote and
+/// before the next separator are kept as part of the field, so a stray quote
+/// never loses data.
+fn split(line: &[u8], out: &mut Vec<u8>, fields: &mut Vec<Range<usize>>) -> Split {
+    out.clear();
+    fields.clear();
+    let mut i = 0;
+    let n = line.len();
+    loop {
+        while i < n && is_space(line[i]) {
+            i += 1;
+        }
+        let start = out.len();
+        if i < n && line[i] == b'"' {
+            i += 1;
+            loop {
+                match memchr::memchr(b'"', &line[i..]) {
+                    // Fields before this one stay available.
+                    None => return Split::OpenQuote,
+                    Some(p) => {
+                        out.extend_from_slice(&line[i..i + p]);
+                        i += p + 1;
+                        if i < n && line[i] == b'"' {
+                            out.push(b'"');
+                            i += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            // Anything between the closing quote and the separator.
+            let rest_end = line[i..]
+                .iter()
+                .position(|&b| b == b',')
+                .map_or(n, |p| i + p);
+            out.extend_from_slice(trim(&line[i..rest_end]));
+            i = rest_end;
+        } else {
+            let end = line[i..]
+                .iter()
+                .position(|&b| b == b',')
+                .map_or(n, |p| i + p);
+            out.extend_from_slice(trim(&line[i..end]));
+            i = end;
+        }
+        fields.push(start..out.len());
+        if i >= n {
+            return Split::Done;
+        }
+        // Skip the separator.
+        i += 1;
+    }
+}
+
+/// Splits a header text (`"a","b"` or `a,b`) into lower-case column names.
+pub(crate) fn header_names(text: &[u8]) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut fields = Vec::new();
+    match split(text, &mut out, &mut fields) {
+        Split::Done => {}
+        Split::OpenQuote => return None,
+    }
+    if fields.len() < 3 {
+        return None;
+    }
+    let mut names = Vec::with_capacity(fields.len());
+    for r in fields {
+        let name = std::str::from_utf8(&out[r]).ok()?;
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return None;
+        }
+        names.push(name.to_ascii_lowercase());
+    }
+    Some(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(line: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut f = Vec::new();
+        assert!(matches!(
+            split(line.as_bytes(), &mut out, &mut f),
+            Split::Done
+        ));
+        f.into_iter()
+            .map(|r| String::from_utf8_lossy(&out[r]).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn splits_comma_space_quoted() {
+        assert_eq!(
+            fields(r#""2024-07-16 05:25:36", "1301610", "a,b", "", "x""y""#),
+            vec!["2024-07-16 05:25:36", "1301610", "a,b", "", "x\"y"]
+        );
+    }
+
+    #[test]
+    fn splits_plain_and_unquoted() {
+        assert_eq!(fields(r#""1","2","3""#), vec!["1", "2", "3"]);
+        assert_eq!(fields("id, dateadded ,url"), vec!["id", "dateadded", "url"]);
+        assert_eq!(fields(r#""a",,"c""#), vec!["a", "", "c"]);
+    }
+
+    #[test]
+    fn header_names_both_styles() {
+        assert_eq!(
+            header_names(br#""first_seen_utc","ioc_id","ioc_value""#),
+            Some(vec![
+                "first_seen_utc".into(),
+                "ioc_id".into(),
+                "ioc_value".into()
+            ])
+        );
+        assert_eq!(
+            header_names(b"id,dateadded,url,url_status"),
+            Some(vec![
+                "id".into(),
+                "dateadded".into(),
+                "url".into(),
+                "url_status".into()
+            ])
+        );
+        assert_eq!(header_names(b"Number of entries: 1217668"), None);
+        assert_eq!(header_names(b"Terms Of Use: https://x/faq/#tos"), None);
+    }
+
+    #[test]
+    fn open_quote_and_truncation() -> std::io::Result<()> {
+        let data = b"# h\r\n\r\n\"a\", \"b\n\"c\", \"d\"\r\n\"open";
+        let mut s = Splitter::new(&data[..]);
+        assert_eq!(s.next_item()?, Some(Item::Comment));
+        assert_eq!(s.raw(), b"h");
+        assert_eq!(s.next_item()?, Some(Item::OpenQuote));
+        assert_eq!(s.line(), 3);
+        assert_eq!(s.next_item()?, Some(Item::Record));
+        assert_eq!(s.line(), 4);
+        assert_eq!(s.field(1), Some(&b"d"[..]));
+        assert!(s.terminated());
+        assert_eq!(s.next_item()?, Some(Item::Truncated));
+        assert_eq!(s.line(), 5);
+        assert!(!s.terminated());
+        assert_eq!(s.next_item()?, None);
+        Ok(())
+    }
+}
