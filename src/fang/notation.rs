@@ -327,6 +327,17 @@ fn separator_at(b: &[u8], i: usize) -> bool {
     }
 }
 
+/// Could a spaced marker (` [.] `, ` DOT `, ` AT `) start at byte `i` (the
+/// first byte after a space), whatever its neighbours?
+pub(crate) fn spaced_candidate(b: &[u8], i: usize) -> bool {
+    match at(b, i) {
+        b'[' | b'(' | b'{' | b'<' => bracketed(b, i).is_some_and(|(_, e)| at(b, e) == b' '),
+        b'D' => b.get(i..i + 4) == Some(b"DOT "),
+        b'A' => b.get(i..i + 3) == Some(b"AT "),
+        _ => false,
+    }
+}
+
 /// Recognise the marker(s) at byte `i`, pushing them on `out` in source order.
 /// Returns the end of the last marker pushed, or `None` if there is none.
 pub(crate) fn lex_at(b: &[u8], i: usize, out: &mut Vec<Marker>) -> Option<usize> {
@@ -414,17 +425,15 @@ fn bracket_marker(b: &[u8], i: usize, k: Inner, e: usize, out: &mut Vec<Marker>)
             if glued_left && (glued_right || at(b, e) == b'/') {
                 return strong(out);
             }
-            // [:][:]1 at the start of an address
+            // [:][:] at the start of an address, or alone (`::`): never prose
             if let Some((Inner::Colon, e2)) = bracketed(b, e) {
-                if hex_at(b, e2) || at(b, e2) == b'/' || open_len(b, e2) > 0 {
-                    out.push(Marker {
-                        start: i,
-                        end: e2,
-                        repl: Repl::Str("::"),
-                        weak: false,
-                    });
-                    return Some(e2);
-                }
+                out.push(Marker {
+                    start: i,
+                    end: e2,
+                    repl: Repl::Str("::"),
+                    weak: false,
+                });
+                return Some(e2);
             }
             None
         }

@@ -256,8 +256,7 @@ impl Ahead {
             return true;
         }
         // a spaced marker after the word joins it
-        let hit =
-            k + 2 < b.len() && b[k] == b' ' && matches!(b[k + 1], b'[' | b'(' | b'{' | b'D' | b'A');
+        let hit = k + 2 < b.len() && b[k] == b' ' && notation::spaced_candidate(b, k + 1);
         *self = Ahead {
             from: i,
             until: k,
@@ -320,7 +319,7 @@ fn region(b: &[u8], lo: usize, t: usize, markers: &mut Vec<Marker>) -> (usize, u
             markers.truncate(n);
             // a spaced marker refused here may be accepted once the token is
             // rewritten (` AT ` after a token that loses its `(DOT)`)
-            failed |= matches!(b[e + 1], b'[' | b'(' | b'{' | b'D' | b'A');
+            failed |= notation::spaced_candidate(b, e + 1);
         }
         break;
     }
