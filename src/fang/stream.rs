@@ -76,7 +76,8 @@ fn char_boundary(b: &[u8]) -> usize {
 
 /// Refangs a stream line by line; returns the number of bytes written.
 ///
-/// Memory stays bounded by [`MAX_CHUNK`] whatever the input.
+/// Memory stays bounded by [`MAX_CHUNK`] whatever the input. Invalid UTF-8 is
+/// written as U+FFFD.
 ///
 /// # Errors
 ///
@@ -105,6 +106,8 @@ pub fn refang_stream<R: BufRead, W: Write>(reader: R, mut writer: W) -> io::Resu
 }
 
 /// Defangs a stream line by line in `style`; returns the number of bytes written.
+///
+/// Memory stays bounded by [`MAX_CHUNK`]; invalid UTF-8 is written as U+FFFD.
 ///
 /// # Errors
 ///
