@@ -12,6 +12,8 @@
 //!   first/last seen, [`Confidence`], tags, [`Source`]s), and
 //!   [`Indicator::merge`] for duplicates.
 //! - [`ParseIocError`]: why a value was rejected, quoting it.
+//! - [`fang`]: refang, defang and extraction of indicators in free text
+//!   (`hxxps[:]//evil[.]com` <-> `https://evil.com`), in memory or streaming.
 //!
 //! # Example
 //!
@@ -35,6 +37,7 @@
 
 pub mod confidence;
 pub mod deploy;
+pub mod fang;
 pub mod feed;
 pub mod filter;
 pub mod hunt;

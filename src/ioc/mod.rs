@@ -255,7 +255,9 @@ impl FromStr for IocKind {
 impl Ioc {
     /// Parses one indicator value, detecting its kind.
     ///
-    /// Leading and trailing white space is ignored. Detection order: a value
+    /// Defanged input is refanged first (`hxxps[:]//evil[.]com`, `1.2.3[.]4`;
+    /// see [`fang::refang`](crate::fang::refang)). Leading and trailing white
+    /// space is ignored. Detection order: a value
     /// with `://` is a URL; with `@`, an e-mail address; a long hex string, a
     /// hash; with `/`, a CIDR network; an address, an IP; `ip:port` (IPv6 as
     /// `[v6]:port`, or ThreatFox's unbracketed `v6:port` when the text is not
@@ -275,7 +277,8 @@ impl Ioc {
     /// }
     /// ```
     pub fn parse(input: &str) -> Result<Ioc, ParseIocError> {
-        parse_plain(input.trim()).map_err(|kind| ParseIocError::new(kind, input))
+        parse_plain(crate::fang::refang(input).trim())
+            .map_err(|kind| ParseIocError::new(kind, input))
     }
 
     /// Parses a value whose kind a feed declared, and checks that it is of
@@ -340,6 +343,20 @@ impl Ioc {
             Ioc::Hash(h) => h.kind().into(),
             Ioc::Email(_) => IocKind::Email,
         }
+    }
+
+    /// Display adapter writing this indicator defanged
+    /// (`hxxps://evil[.]com/x`, `192[.]0[.]2[.]1`); see [`fang::DefangStyle`](crate::fang::DefangStyle).
+    ///
+    /// ```
+    /// use iochunt::Ioc;
+    /// assert_eq!(Ioc::parse("https://evil.com/x")?.defanged().to_string(), "hxxps://evil[.]com/x");
+    /// assert_eq!(Ioc::parse("hxxps://evil[.]com/x")?.to_string(), "https://evil.com/x");
+    /// # Ok::<(), iochunt::ParseIocError>(())
+    /// ```
+    #[must_use]
+    pub fn defanged(&self) -> crate::fang::Defanged<'_> {
+        crate::fang::Defanged::new(self)
     }
 
     /// The IP address of an `Ip` or `IpPort` indicator.

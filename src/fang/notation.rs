@@ -1,0 +1,710 @@
+//! The notation table: recognising one defang marker at a byte position.
+//!
+//! Every marker is recognised in any letter case. A marker is *strong* when its
+//! shape alone is evidence of defanging (`[.]`, `[:]`, `[@]`, `hxxp://`, ...) and
+//! it sits glued between indicator characters; it is *weak* when it also occurs in
+//! ordinary prose (spaced ` [.] `, ` DOT `, `。`, `\.`, zero-width characters):
+//! weak markers are only rewritten when the rewritten word is a valid indicator.
+
+/// What a marker is replaced with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Repl {
+    /// A fixed replacement.
+    Str(&'static str),
+    /// The source bytes in this range (used by `[.c]om`-style markers).
+    Src(usize, usize),
+}
+
+/// One recognised marker: `start..end` in the source is replaced by `repl`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Marker {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) repl: Repl,
+    pub(crate) weak: bool,
+}
+
+/// Bytes at which a marker can be recognised. Every marker contains one of
+/// them; the scan skips everything else.
+pub(crate) static TRIGGER: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'[' as usize] = true;
+    t[b'(' as usize] = true;
+    t[b'{' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b':' as usize] = true;
+    t[b'D' as usize] = true;
+    t[b'A' as usize] = true;
+    // lead bytes of U+200B..U+200D, U+2060 (E2), U+3002 (E3), U+FF0E, U+FF61,
+    // U+FF3B, U+FEFF (EF)
+    t[0xE2] = true;
+    t[0xE3] = true;
+    t[0xEF] = true;
+    t
+};
+
+/// Position of the next trigger byte at or after `from`.
+#[inline]
+pub(crate) fn next_trigger(b: &[u8], from: usize) -> Option<usize> {
+    let rest = b.get(from..)?;
+    rest.iter()
+        .position(|&c| TRIGGER[c as usize])
+        .map(|p| p + from)
+}
+
+#[inline]
+fn at(b: &[u8], i: usize) -> u8 {
+    b.get(i).copied().unwrap_or(0)
+}
+
+#[inline]
+fn before(b: &[u8], i: usize) -> u8 {
+    if i == 0 { 0 } else { b[i - 1] }
+}
+
+/// Is the character ending just before byte `i` an indicator (label) character?
+pub(crate) fn label_before(b: &[u8], i: usize) -> bool {
+    let c = before(b, i);
+    if c < 0x80 {
+        return c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+    }
+    char_before(b, i).is_some_and(|ch| ch.is_alphanumeric())
+}
+
+/// Is the character starting at byte `i` an indicator (label) character?
+pub(crate) fn label_at(b: &[u8], i: usize) -> bool {
+    let c = at(b, i);
+    if c < 0x80 {
+        return c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+    }
+    char_at(b, i).is_some_and(|ch| ch.is_alphanumeric())
+}
+
+pub(crate) fn char_at(b: &[u8], i: usize) -> Option<char> {
+    let rest = b.get(i..)?;
+    let n = match rest.first()? {
+        c if *c < 0x80 => 1,
+        c if *c >= 0xF0 => 4,
+        c if *c >= 0xE0 => 3,
+        c if *c >= 0xC0 => 2,
+        _ => return None,
+    };
+    std::str::from_utf8(rest.get(..n)?).ok()?.chars().next()
+}
+
+pub(crate) fn char_before(b: &[u8], i: usize) -> Option<char> {
+    let mut s = i.checked_sub(1)?;
+    let lo = i.saturating_sub(4);
+    while s > lo && (b[s] & 0xC0) == 0x80 {
+        s -= 1;
+    }
+    std::str::from_utf8(b.get(s..i)?).ok()?.chars().next()
+}
+
+fn is_open(c: u8) -> bool {
+    matches!(c, b'[' | b'(' | b'{')
+}
+
+fn is_close(c: u8) -> bool {
+    matches!(c, b']' | b')' | b'}')
+}
+
+/// Length of an opening bracket at `i` (ASCII or U+FF3B fullwidth `［`).
+fn open_len(b: &[u8], i: usize) -> usize {
+    if is_open(at(b, i)) {
+        1
+    } else if b.get(i..i + 3) == Some("［".as_bytes()) {
+        3
+    } else {
+        0
+    }
+}
+
+fn close_len(b: &[u8], i: usize) -> usize {
+    if is_close(at(b, i)) {
+        1
+    } else if b.get(i..i + 3) == Some("］".as_bytes()) {
+        3
+    } else {
+        0
+    }
+}
+
+fn skip_spaces(b: &[u8], mut i: usize, max: usize) -> usize {
+    let mut n = 0;
+    while n < max && at(b, i) == b' ' {
+        i += 1;
+        n += 1;
+    }
+    i
+}
+
+/// Case-insensitive match of an ASCII word at `i`.
+fn word_at(b: &[u8], i: usize, w: &[u8]) -> bool {
+    b.get(i..i + w.len())
+        .is_some_and(|s| s.eq_ignore_ascii_case(w))
+}
+
+/// The inner part of a bracketed marker.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Inner {
+    Dot,
+    Colon,
+    DoubleColon,
+    Slash,
+    SlashSlash,
+    SchemeSep,
+    At,
+}
+
+impl Inner {
+    fn repl(self) -> &'static str {
+        match self {
+            Inner::Dot => ".",
+            Inner::Colon => ":",
+            Inner::DoubleColon => "::",
+            Inner::Slash => "/",
+            Inner::SlashSlash => "//",
+            Inner::SchemeSep => "://",
+            Inner::At => "@",
+        }
+    }
+}
+
+/// Recognise the inner word of a bracketed marker at `i`: returns its kind and end.
+fn inner_at(b: &[u8], i: usize) -> Option<(Inner, usize)> {
+    let word = |w: &[u8], k: Inner| word_at(b, i, w).then_some((k, i + w.len()));
+    match at(b, i) {
+        b'.' | b',' => Some((Inner::Dot, i + 1)),
+        b'@' => Some((Inner::At, i + 1)),
+        b':' => match (at(b, i + 1), at(b, i + 2)) {
+            (b'/', b'/') => Some((Inner::SchemeSep, i + 3)),
+            (b':', _) => Some((Inner::DoubleColon, i + 2)),
+            _ => Some((Inner::Colon, i + 1)),
+        },
+        b'/' if at(b, i + 1) == b'/' => Some((Inner::SlashSlash, i + 2)),
+        b'/' => Some((Inner::Slash, i + 1)),
+        b'd' | b'D' => word(b"dot", Inner::Dot),
+        b'a' | b'A' => word(b"at", Inner::At),
+        b'p' | b'P' => word(b"punto", Inner::Dot).or_else(|| word(b"punkt", Inner::Dot)),
+        _ => None,
+    }
+}
+
+/// Bytes that can follow an opening bracket in a marker: inner words, inner
+/// spaces, a doubled bracket, and the first letter of a bracketed scheme.
+static AFTER_OPEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let bytes = b".,@:/dDaApP [hHfF";
+    let mut k = 0;
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+/// A bracketed marker starting at `i`: `[.]`, `( dot )`, `[[.]]`, `\[.\]`, `［.］`,
+/// `<.>`, `[.)`. Returns (kind, end).
+fn bracketed(b: &[u8], i: usize) -> Option<(Inner, usize)> {
+    let c = at(b, i);
+    if c == b'\\' {
+        // markdown-escaped \[.\]
+        if at(b, i + 1) == b'[' {
+            let (k, e) = inner_at(b, i + 2)?;
+            if at(b, e) == b'\\' && at(b, e + 1) == b']' {
+                return Some((k, e + 2));
+            }
+        }
+        return None;
+    }
+    if c == b'<' {
+        let j = skip_spaces(b, i + 1, 2);
+        if at(b, j) == b'.' {
+            let e = skip_spaces(b, j + 1, 2);
+            if at(b, e) == b'>' {
+                return Some((Inner::Dot, e + 1));
+            }
+        }
+        return None;
+    }
+    let ol = open_len(b, i);
+    if ol == 0 {
+        return None;
+    }
+    // doubled [[.]]
+    if c == b'[' && at(b, i + 1) == b'[' {
+        if let Some((k, e)) = inner_at(b, i + 2) {
+            if at(b, e) == b']' && at(b, e + 1) == b']' {
+                return Some((k, e + 2));
+            }
+        }
+    }
+    let j = skip_spaces(b, i + ol, 2);
+    let (k, e) = inner_at(b, j)?;
+    let e = skip_spaces(b, e, 2);
+    let cl = close_len(b, e);
+    if cl == 0 {
+        return None;
+    }
+    Some((k, e + cl))
+}
+
+/// A defanged scheme word (`hxxp`, `HXXPS`, `h**p`, `fxp`, ...) mapped to its
+/// canonical lower-case form.
+pub(crate) fn defanged_scheme(w: &[u8]) -> Option<&'static str> {
+    let lower = |i: usize| w.get(i).map(u8::to_ascii_lowercase);
+    match w.len() {
+        3 | 4 if lower(0) == Some(b'f') && lower(1) == Some(b'x') && lower(2) == Some(b'p') => {
+            match lower(3) {
+                None => Some("ftp"),
+                Some(b's') => Some("ftps"),
+                _ => None,
+            }
+        }
+        4 | 5 if lower(0) == Some(b'h') && lower(3) == Some(b'p') => {
+            let (a, b2) = (lower(1)?, lower(2)?);
+            let ok = |c: u8| matches!(c, b'x' | b't' | b'*' | b'_');
+            if !ok(a) || !ok(b2) || (a == b't' && b2 == b't') {
+                return None;
+            }
+            match lower(4) {
+                None => Some("http"),
+                Some(b's') => Some("https"),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A live scheme word that `:\\` or a bracketed scheme may follow.
+fn plain_scheme(w: &[u8]) -> Option<&'static str> {
+    const S: &[&str] = &["http", "https", "ftp", "ftps"];
+    S.iter()
+        .copied()
+        .find(|s| w.eq_ignore_ascii_case(s.as_bytes()))
+}
+
+/// Start of the scheme-like word ending at `end` (letters, `*`, `_`), if it is
+/// bounded on the left by a non-alphanumeric character.
+fn scheme_word_start(b: &[u8], end: usize) -> Option<usize> {
+    let mut s = end;
+    while s > 0 && end - s < 6 && matches!(b[s - 1], b'a'..=b'z' | b'A'..=b'Z' | b'*' | b'_') {
+        s -= 1;
+    }
+    if s == end || (s > 0 && b[s - 1].is_ascii_alphanumeric()) {
+        return None;
+    }
+    Some(s)
+}
+
+/// If a defanged scheme word ends at `end`, its marker.
+fn scheme_marker(b: &[u8], end: usize) -> Option<Marker> {
+    let s = scheme_word_start(b, end)?;
+    let canon = defanged_scheme(&b[s..end])?;
+    Some(Marker {
+        start: s,
+        end,
+        repl: Repl::Str(canon),
+        weak: false,
+    })
+}
+
+/// Does a URL separator (`://` or a defanged one) start at `i`?
+fn separator_at(b: &[u8], i: usize) -> bool {
+    if b.get(i..i + 3) == Some(b"://") || b.get(i..i + 3) == Some(b":\\\\") {
+        return true;
+    }
+    if at(b, i) == b':' && at(b, i + 1) == b'[' {
+        return bracketed(b, i + 1).is_some_and(|(k, _)| k == Inner::SlashSlash);
+    }
+    match bracketed(b, i) {
+        Some((Inner::SchemeSep, _)) => true,
+        Some((Inner::Colon, e)) => b.get(e..e + 2) == Some(b"//"),
+        _ => false,
+    }
+}
+
+/// Could a spaced marker (` [.] `, ` DOT `, ` AT `) start at byte `i` (the
+/// first byte after a space), whatever its neighbours?
+pub(crate) fn spaced_candidate(b: &[u8], i: usize) -> bool {
+    match at(b, i) {
+        b'[' | b'(' | b'{' | b'<' => bracketed(b, i).is_some_and(|(_, e)| at(b, e) == b' '),
+        b'D' => b.get(i..i + 4) == Some(b"DOT "),
+        b'A' => b.get(i..i + 3) == Some(b"AT "),
+        _ => false,
+    }
+}
+
+/// Recognise the marker(s) at byte `i`, pushing them on `out` in source order.
+/// Returns the end of the last marker pushed, or `None` if there is none.
+pub(crate) fn lex_at(b: &[u8], i: usize, out: &mut Vec<Marker>) -> Option<usize> {
+    let c = at(b, i);
+    match c {
+        b'[' | b'(' | b'{' if !AFTER_OPEN[at(b, i + 1) as usize] => None,
+        b':' if !matches!(at(b, i + 1), b'/' | b'\\') => None,
+        b'[' | b'(' | b'{' | b'<' | b'\\' | 0xEF => {
+            if let Some((k, e)) = bracketed(b, i) {
+                return bracket_marker(b, i, k, e, out);
+            }
+            if c == b'\\' {
+                // \. between label characters; :\\ handled at ':'
+                if at(b, i + 1) == b'.' && label_before(b, i) && label_at(b, i + 2) {
+                    out.push(Marker {
+                        start: i,
+                        end: i + 2,
+                        repl: Repl::Str("."),
+                        weak: true,
+                    });
+                    return Some(i + 2);
+                }
+                return None;
+            }
+            if is_open(c) {
+                return bracket_word(b, i, out);
+            }
+            if c == 0xEF {
+                return unicode_marker(b, i, out);
+            }
+            None
+        }
+        b':' => colon_marker(b, i, out),
+        b'D' => caps_word(b, i, b"DOT", ".", out),
+        b'A' => caps_word(b, i, b"AT", "@", out),
+        0xE2 | 0xE3 => unicode_marker(b, i, out),
+        _ => None,
+    }
+}
+
+fn hex_at(b: &[u8], i: usize) -> bool {
+    at(b, i).is_ascii_hexdigit()
+}
+
+/// Decide whether a bracketed marker `i..e` of kind `k` is in an indicator
+/// context, possibly widening it over surrounding single spaces (weak form).
+fn bracket_marker(b: &[u8], i: usize, k: Inner, e: usize, out: &mut Vec<Marker>) -> Option<usize> {
+    let glued_left = label_before(b, i) || is_close(before(b, i));
+    let glued_right = label_at(b, e) || open_len(b, e) > 0;
+    let repl = Repl::Str(k.repl());
+    let strong = |out: &mut Vec<Marker>| {
+        out.push(Marker {
+            start: i,
+            end: e,
+            repl,
+            weak: false,
+        });
+        Some(e)
+    };
+    match k {
+        Inner::Dot => {
+            if glued_left {
+                return strong(out);
+            }
+            spaced(b, i, e, repl, out)
+        }
+        Inner::At => {
+            let left = before(b, i);
+            if glued_left || (left > b' ' && !matches!(left, b'[' | b'(' | b'{')) {
+                if glued_right {
+                    return strong(out);
+                }
+                return None;
+            }
+            spaced(b, i, e, repl, out)
+        }
+        Inner::Colon => {
+            if scheme_word_start(b, i).is_some() && b.get(e..e + 2) == Some(b"//") {
+                // hxxp[:]// : the scheme may be defanged too
+                if let Some(m) = scheme_marker(b, i) {
+                    out.push(m);
+                }
+                return strong(out);
+            }
+            if glued_left && (glued_right || at(b, e) == b'/') {
+                return strong(out);
+            }
+            // [:][:] at the start of an address, or alone (`::`): never prose
+            if let Some((Inner::Colon, e2)) = bracketed(b, e) {
+                out.push(Marker {
+                    start: i,
+                    end: e2,
+                    repl: Repl::Str("::"),
+                    weak: false,
+                });
+                return Some(e2);
+            }
+            None
+        }
+        Inner::DoubleColon => {
+            let left_ok = hex_at(b, i.wrapping_sub(1)) && i > 0
+                || before(b, i) == b':'
+                || is_close(before(b, i));
+            let right_ok = hex_at(b, e) || at(b, e) == b'/';
+            if (left_ok && (right_ok || !label_at(b, e) && at(b, e) != b':'))
+                || (!label_before(b, i) && before(b, i) != b':' && hex_at(b, e))
+            {
+                return strong(out);
+            }
+            None
+        }
+        Inner::Slash | Inner::SlashSlash => {
+            if k == Inner::SlashSlash && before(b, i) == b':' {
+                if let Some(m) = scheme_marker(b, i - 1) {
+                    out.push(m);
+                }
+                return strong(out);
+            }
+            if glued_left {
+                return strong(out);
+            }
+            None
+        }
+        Inner::SchemeSep => {
+            if scheme_word_start(b, i).is_some() {
+                if let Some(m) = scheme_marker(b, i) {
+                    out.push(m);
+                }
+                return strong(out);
+            }
+            None
+        }
+    }
+}
+
+/// Spaced form ` [.] ` / ` [at] `: one space each side, label characters beyond.
+fn spaced(b: &[u8], i: usize, e: usize, repl: Repl, out: &mut Vec<Marker>) -> Option<usize> {
+    if i >= 2
+        && b[i - 1] == b' '
+        && label_before(b, i - 1)
+        && at(b, e) == b' '
+        && label_at(b, e + 1)
+    {
+        out.push(Marker {
+            start: i - 1,
+            end: e + 1,
+            repl,
+            weak: true,
+        });
+        return Some(e + 1);
+    }
+    None
+}
+
+/// `[https]://`, `[.c]om`-style and other bracketed words at `i`.
+fn bracket_word(b: &[u8], i: usize, out: &mut Vec<Marker>) -> Option<usize> {
+    // bracketed scheme: [https]://, (http)://
+    let close = match b[i] {
+        b'[' => b']',
+        b'(' => b')',
+        _ => b'}',
+    };
+    let mut j = i + 1;
+    while j < b.len() && j - i <= 6 && (b[j].is_ascii_alphabetic() || b[j] == b'*') {
+        j += 1;
+    }
+    if j > i + 1 && at(b, j) == close && separator_at(b, j + 1) && !label_before(b, i) {
+        let w = &b[i + 1..j];
+        if let Some(canon) = defanged_scheme(w).or_else(|| plain_scheme(w)) {
+            out.push(Marker {
+                start: i,
+                end: j + 1,
+                repl: Repl::Str(canon),
+                weak: false,
+            });
+            // a bracketed separator right after it: [hxxp][://], [hxxp][:]//
+            let sep = match bracketed(b, j + 1) {
+                Some((Inner::SchemeSep | Inner::Colon, e)) => Some(e),
+                _ => None,
+            };
+            if let Some(e) = sep {
+                let repl = if b.get(e..e + 2) == Some(b"//") {
+                    ":"
+                } else {
+                    "://"
+                };
+                out.push(Marker {
+                    start: j + 1,
+                    end: e,
+                    repl: Repl::Str(repl),
+                    weak: false,
+                });
+                return Some(e);
+            }
+            return Some(j + 1);
+        }
+    }
+    // swallowed letters: onmicrosoft[.c]om, file[.dll]
+    if b[i] == b'[' && at(b, i + 1) == b'.' && label_before(b, i) {
+        let mut j = i + 2;
+        while j < b.len() && j - i <= 8 && b[j].is_ascii_alphanumeric() {
+            j += 1;
+        }
+        if j > i + 2 && at(b, j) == b']' {
+            out.push(Marker {
+                start: i,
+                end: j + 1,
+                repl: Repl::Src(i + 1, j),
+                weak: true,
+            });
+            return Some(j + 1);
+        }
+    }
+    None
+}
+
+/// Markers at a `:`: `://`, `:\\` and `:/` after a (defanged) scheme word.
+fn colon_marker(b: &[u8], i: usize, out: &mut Vec<Marker>) -> Option<usize> {
+    let rest = b.get(i..)?;
+    if rest.starts_with(b"://") {
+        let m = scheme_marker(b, i)?;
+        out.push(m);
+        return Some(m.end);
+    }
+    let s = scheme_word_start(b, i)?;
+    let w = &b[s..i];
+    let defanged = defanged_scheme(w);
+    if defanged.is_none() && plain_scheme(w).is_none() {
+        return None;
+    }
+    let sep_end = if rest.starts_with(b":\\\\") {
+        i + 3
+    } else if defanged.is_some() && rest.starts_with(b":/") && label_at(b, i + 2) {
+        i + 2
+    } else {
+        return None;
+    };
+    if !label_at(b, sep_end) {
+        return None;
+    }
+    if let Some(canon) = defanged {
+        out.push(Marker {
+            start: s,
+            end: i,
+            repl: Repl::Str(canon),
+            weak: false,
+        });
+    }
+    out.push(Marker {
+        start: i,
+        end: sep_end,
+        repl: Repl::Str("://"),
+        weak: false,
+    });
+    Some(sep_end)
+}
+
+fn is_lower_or_digit(c: u8) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit()
+}
+
+/// The token ending at `i` is non-empty and has no upper-case letter.
+fn lower_token_before(b: &[u8], i: usize) -> bool {
+    let mut s = i;
+    while s > 0 && !b[s - 1].is_ascii_whitespace() {
+        if b[s - 1].is_ascii_uppercase() {
+            return false;
+        }
+        s -= 1;
+    }
+    s < i && is_lower_or_digit(b[i - 1])
+}
+
+/// The token starting at `i` is non-empty and has no upper-case letter.
+fn lower_token_at(b: &[u8], i: usize) -> bool {
+    let mut e = i;
+    while e < b.len() && !b[e].is_ascii_whitespace() {
+        if b[e].is_ascii_uppercase() {
+            return false;
+        }
+        e += 1;
+    }
+    e > i && is_lower_or_digit(b[i])
+}
+
+/// Upper-case ` DOT ` / ` AT ` between lower-case words, or `DOT` glued between
+/// lower-case letters.
+fn caps_word(
+    b: &[u8],
+    i: usize,
+    w: &[u8],
+    repl: &'static str,
+    out: &mut Vec<Marker>,
+) -> Option<usize> {
+    if b.get(i..i + w.len()) != Some(w) {
+        return None;
+    }
+    let e = i + w.len();
+    let (l, r) = (before(b, i), at(b, e));
+    if l == b' ' && r == b' ' && i >= 2 && lower_token_before(b, i - 1) && lower_token_at(b, e + 1)
+    {
+        out.push(Marker {
+            start: i - 1,
+            end: e + 1,
+            repl: Repl::Str(repl),
+            weak: true,
+        });
+        return Some(e + 1);
+    }
+    if repl == "." && is_lower_or_digit(l) && r.is_ascii_lowercase() {
+        out.push(Marker {
+            start: i,
+            end: e,
+            repl: Repl::Str(repl),
+            weak: true,
+        });
+        return Some(e);
+    }
+    None
+}
+
+/// Unicode dots (U+3002, U+FF0E, U+FF61), fullwidth brackets and zero-width
+/// characters inside a word.
+fn unicode_marker(b: &[u8], i: usize, out: &mut Vec<Marker>) -> Option<usize> {
+    let ch = char_at(b, i)?;
+    let e = i + ch.len_utf8();
+    match ch {
+        '\u{3002}' | '\u{FF0E}' | '\u{FF61}' => {
+            if label_before(b, i) && label_at(b, e) {
+                out.push(Marker {
+                    start: i,
+                    end: e,
+                    repl: Repl::Str("."),
+                    weak: true,
+                });
+                return Some(e);
+            }
+            None
+        }
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' => {
+            let l = label_before(b, i) || before(b, i) == b'.';
+            let r = label_at(b, e) || at(b, e) == b'.' || is_zero_width(b, e);
+            if l && r {
+                // swallow a run of zero-width characters
+                let mut end = e;
+                while is_zero_width(b, end) {
+                    end += 3;
+                }
+                if label_at(b, end) || at(b, end) == b'.' {
+                    out.push(Marker {
+                        start: i,
+                        end,
+                        repl: Repl::Str(""),
+                        weak: true,
+                    });
+                    return Some(end);
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+pub(crate) fn is_zero_width(b: &[u8], i: usize) -> bool {
+    matches!(
+        char_at(b, i),
+        Some('\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}')
+    )
+}

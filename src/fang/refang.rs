@@ -1,0 +1,447 @@
+//! Refanging: the scan, the candidate regions and the validity check.
+
+use std::borrow::Cow;
+
+use super::notation::{self, Marker, Repl, lex_at, next_trigger};
+use super::valid;
+
+/// One rewrite of the source: `start..end` becomes `repl`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Edit {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) repl: Repl,
+}
+
+impl Edit {
+    pub(crate) fn text<'a>(&self, src: &'a str) -> &'a str {
+        match self.repl {
+            Repl::Str(s) => s,
+            Repl::Src(a, b) => src.get(a..b).unwrap_or(""),
+        }
+    }
+}
+
+fn is_space(c: u8) -> bool {
+    c.is_ascii_whitespace()
+}
+
+/// Calls `f(start, end, replacement)` with every accepted edit of `src`, in
+/// order. Edits never overlap.
+pub(crate) fn for_each_edit(src: &str, mut f: impl FnMut(usize, usize, &str)) {
+    for_each_edit_depth(src, &mut f, 0);
+}
+
+/// How many times a rewritten region is refanged again before it is final.
+const MAX_DEPTH: u8 = 3;
+
+fn for_each_edit_depth(src: &str, f: &mut dyn FnMut(usize, usize, &str), depth: u8) {
+    let b = src.as_bytes();
+    let mut pos = 0;
+    let mut markers: Vec<Marker> = Vec::new();
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut region_out = String::new();
+    let mut scratch = Scratch::default();
+    // the last trigger that was no marker: a rewrite next to it may make one
+    let mut last_fail = usize::MAX;
+    let mut ahead = Ahead::default();
+    while let Some(t) = next_trigger(b, pos) {
+        markers.clear();
+        if lex_at(b, t, &mut markers).is_none() {
+            if b[t] != b':' {
+                last_fail = t;
+            }
+            pos = t + 1;
+            // stay on a character boundary: the region search starts at `pos`
+            while pos < b.len() && (b[pos] & 0xC0) == 0x80 {
+                pos += 1;
+            }
+            continue;
+        }
+        // Fast path: unambiguous markers need no region, unless a marker that
+        // follows in the same token needs one (checked by its own trigger).
+        if markers.iter().all(|m| !m.weak)
+            && (last_fail == usize::MAX || last_fail < word_start(b, pos, t))
+        {
+            let end = markers.last().map_or(t + 1, |m| m.end);
+            if !ahead.weak(b, end) {
+                markers.iter().for_each(|m| {
+                    f(
+                        m.start,
+                        m.end,
+                        Edit {
+                            start: m.start,
+                            end: m.end,
+                            repl: m.repl,
+                        }
+                        .text(src),
+                    )
+                });
+                pos = end.max(t + 1);
+                continue;
+            }
+        }
+        let (rs, re, failed) = region(b, pos, t, &mut markers);
+        let failed = failed || (last_fail != usize::MAX && last_fail >= rs);
+        edits.clear();
+        decide(src, &markers, &mut scratch, &mut |e| edits.push(e));
+        pos = re.max(t + 1);
+        let rejected = edits.len() < markers.len();
+        if edits.is_empty() {
+            continue;
+        }
+        if !(failed || rejected) || depth >= MAX_DEPTH {
+            edits.iter().for_each(|e| f(e.start, e.end, e.text(src)));
+            continue;
+        }
+        // A rewrite can bring markers together (`[.][.]\u{200b}a`): refang the
+        // rewritten region again so that the result is final.
+        region_out.clear();
+        // (start, end in region_out; start, end in src) of every first-pass edit
+        let mut spans: Vec<(usize, usize, usize, usize)> = Vec::with_capacity(edits.len());
+        let mut copied = rs;
+        for e in &edits {
+            region_out.push_str(&src[copied..e.start]);
+            let a = region_out.len();
+            region_out.push_str(e.text(src));
+            spans.push((a, region_out.len(), e.start, e.end));
+            copied = e.end;
+        }
+        region_out.push_str(&src[copied..re]);
+        let mut second: Vec<(usize, usize, String)> = Vec::new();
+        for_each_edit_depth(
+            &region_out,
+            &mut |a, z, r| second.push((a, z, r.to_string())),
+            depth + 1,
+        );
+        if second.is_empty() {
+            edits.iter().for_each(|e| f(e.start, e.end, e.text(src)));
+        } else {
+            compose(src, rs, &edits, &spans, &region_out, &second, f);
+        }
+    }
+}
+
+/// Emits the composition of first-pass `edits` (placed at `spans` in
+/// `out1`, the region rewritten once) and `second`-pass edits of `out1`, as
+/// edits of `src`: each second-pass edit grows to whole first-pass spans and
+/// becomes one source edit; first-pass edits it does not touch stay as they are.
+fn compose(
+    src: &str,
+    rs: usize,
+    edits: &[Edit],
+    spans: &[(usize, usize, usize, usize)],
+    out1: &str,
+    second: &[(usize, usize, String)],
+    f: &mut dyn FnMut(usize, usize, &str),
+) {
+    // out1 position -> src position, for the start and the end of a range
+    let to_src_start = |p: usize| {
+        let k = spans.partition_point(|s| s.1 <= p);
+        match k.checked_sub(1).and_then(|j| spans.get(j)) {
+            Some(s) => p - s.1 + s.3,
+            None => rs + p,
+        }
+    };
+    let to_src_end = |p: usize| {
+        let k = spans.partition_point(|s| s.0 < p);
+        match k.checked_sub(1).and_then(|j| spans.get(j)) {
+            Some(s) if p <= s.1 => s.3,
+            Some(s) => p - s.1 + s.3,
+            None => rs + p,
+        }
+    };
+    // clusters of second-pass edits, grown to whole first-pass spans, in out1
+    let mut clusters: Vec<(usize, usize)> = Vec::new();
+    for &(a, z, _) in second {
+        let mut ca = a;
+        let mut cz = z;
+        for s in spans {
+            if s.0 < ca && ca < s.1 {
+                ca = s.0;
+            }
+            if s.0 < cz && cz < s.1 {
+                cz = s.1;
+            }
+        }
+        match clusters.last_mut() {
+            Some(last) if ca <= last.1 => last.1 = last.1.max(cz),
+            _ => clusters.push((ca, cz)),
+        }
+    }
+    let mut text = String::new();
+    let mut next_edit = 0;
+    for &(ca, cz) in &clusters {
+        let (sa, sz) = (to_src_start(ca), to_src_end(cz));
+        // first-pass edits before this cluster stay
+        while let Some(e) = edits.get(next_edit).filter(|e| e.end <= sa) {
+            f(e.start, e.end, e.text(src));
+            next_edit += 1;
+        }
+        // those inside it are replaced by the cluster
+        while edits.get(next_edit).is_some_and(|e| e.start < sz) {
+            next_edit += 1;
+        }
+        text.clear();
+        let mut copied = ca;
+        for (a, z, r) in second.iter().filter(|(a, z, _)| *a >= ca && *z <= cz) {
+            text.push_str(out1.get(copied..*a).unwrap_or(""));
+            text.push_str(r);
+            copied = *z;
+        }
+        text.push_str(out1.get(copied..cz).unwrap_or(""));
+        f(sa, sz, &text);
+    }
+    for e in edits.get(next_edit..).unwrap_or_default() {
+        f(e.start, e.end, e.text(src));
+    }
+}
+
+/// Start of the whitespace-free word holding `t`, not before `lo`.
+fn word_start(b: &[u8], lo: usize, t: usize) -> usize {
+    let mut s = t;
+    while s > lo && !is_space(b[s - 1]) {
+        s -= 1;
+    }
+    s
+}
+
+/// For [`Ahead`]: 1 ends a word (ASCII white space), 2 may start a weak marker.
+static AHEAD_STOP: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        if c >= 0x80 || c == b'\\' as usize || c == b'D' as usize || c == b'A' as usize {
+            t[c] = 2;
+        }
+        c += 1;
+    }
+    let spaces = b" \t\n\r\x0c";
+    let mut k = 0;
+    while k < spaces.len() {
+        t[spaces[k] as usize] = 1;
+        k += 1;
+    }
+    t
+};
+
+/// Whether the rest of a word holds a trigger that is not a plain bracketed
+/// marker (a weak marker or a failed trigger could need the region around it,
+/// and that region would then start too late). The answer is cached per word so
+/// a long word with many markers is scanned once.
+#[derive(Default)]
+struct Ahead {
+    /// scanned `from..until`; `hit` says whether such a trigger is at `until`
+    from: usize,
+    until: usize,
+    hit: bool,
+}
+
+impl Ahead {
+    fn weak(&mut self, b: &[u8], i: usize) -> bool {
+        if self.from <= i && i <= self.until && self.until > 0 {
+            return self.hit;
+        }
+        let rest = b.get(i..).unwrap_or_default();
+        let k = rest
+            .iter()
+            .position(|&c| AHEAD_STOP[c as usize] != 0)
+            .map_or(b.len(), |p| i + p);
+        if k < b.len() && AHEAD_STOP[b[k] as usize] == 2 {
+            *self = Ahead {
+                from: i,
+                until: k,
+                hit: true,
+            };
+            return true;
+        }
+        // a spaced marker after the word joins it
+        let hit = k + 2 < b.len() && b[k] == b' ' && notation::spaced_candidate(b, k + 1);
+        *self = Ahead {
+            from: i,
+            until: k,
+            hit,
+        };
+        hit
+    }
+}
+
+/// The candidate region around the markers found at trigger `t`: the
+/// whitespace-free token, joined with neighbours across spaced markers
+/// (` [.] `, ` DOT `). Collects the region's markers in `markers` and says
+/// whether a trigger in it was no marker.
+fn region(b: &[u8], lo: usize, t: usize, markers: &mut Vec<Marker>) -> (usize, usize, bool) {
+    let ms = markers.first().map_or(t, |m| m.start.min(t));
+    let mut s = ms;
+    while s > lo && !is_space(b[s - 1]) {
+        s -= 1;
+    }
+    markers.retain(|m| m.start >= s);
+    let mut e = markers.last().map_or(t + 1, |m| m.end.max(t + 1));
+    let mut failed = false;
+    loop {
+        while e < b.len() && !is_space(b[e]) {
+            if notation::TRIGGER[b[e] as usize] {
+                let n = markers.len();
+                match lex_at(b, e, markers) {
+                    Some(end) if end > e || markers.len() > n => {
+                        // keep the new markers only where they do not overlap
+                        let floor = markers
+                            .get(..n)
+                            .and_then(<[Marker]>::last)
+                            .map_or(s, |m| m.end);
+                        let mut k = n;
+                        while k < markers.len() {
+                            if markers[k].start < floor {
+                                markers.remove(k);
+                            } else {
+                                k += 1;
+                            }
+                        }
+                        e = end.max(e + 1);
+                        continue;
+                    }
+                    _ => {
+                        markers.truncate(n);
+                        failed |= b[e] != b':';
+                    }
+                }
+            }
+            e += 1;
+        }
+        // a spaced marker starting at this space joins the next token
+        if e + 1 < b.len() && b[e] == b' ' {
+            let n = markers.len();
+            if lex_at(b, e + 1, markers).is_some() && markers.get(n).is_some_and(|m| m.start == e) {
+                e = markers.last().map_or(e + 1, |m| m.end);
+                continue;
+            }
+            markers.truncate(n);
+            // a spaced marker refused here may be accepted once the token is
+            // rewritten (` AT ` after a token that loses its `(DOT)`)
+            failed |= notation::spaced_candidate(b, e + 1);
+        }
+        break;
+    }
+    (s, e, failed)
+}
+
+#[derive(Default)]
+struct Scratch {
+    view: String,
+    spans: Vec<(usize, usize)>,
+    accept: Vec<bool>,
+}
+
+/// Emit the strong markers, and the weak ones whose word is a valid indicator.
+fn decide(src: &str, markers: &[Marker], sc: &mut Scratch, f: &mut dyn FnMut(Edit)) {
+    let edit = |m: &Marker| Edit {
+        start: m.start,
+        end: m.end,
+        repl: m.repl,
+    };
+    if !markers.iter().any(|m| m.weak) {
+        markers.iter().for_each(|m| f(edit(m)));
+        return;
+    }
+    let (Some(first), Some(last)) = (markers.first(), markers.last()) else {
+        return;
+    };
+    // region text with every marker applied, and where each marker landed
+    let (rs, re) = word_bounds(src.as_bytes(), first.start, last.end);
+    sc.view.clear();
+    sc.spans.clear();
+    let mut copied = rs;
+    for m in markers {
+        sc.view.push_str(&src[copied..m.start]);
+        let a = sc.view.len();
+        sc.view.push_str(edit(m).text(src));
+        sc.spans.push((a, sc.view.len()));
+        copied = m.end;
+    }
+    sc.view.push_str(&src[copied..re]);
+    sc.accept.clear();
+    sc.accept.resize(markers.len(), false);
+    let vb = sc.view.as_bytes();
+    for (k, m) in markers.iter().enumerate() {
+        if !m.weak || sc.accept[k] {
+            continue;
+        }
+        let (a, z) = view_word(vb, sc.spans[k].0, sc.spans[k].1);
+        if valid::plausible_word(&sc.view[a..z]) {
+            // every weak marker in the same word is accepted with it
+            for (j, sp) in sc.spans.iter().enumerate() {
+                if sp.0 >= a && sp.1 <= z {
+                    sc.accept[j] = true;
+                }
+            }
+        }
+    }
+    for (k, m) in markers.iter().enumerate() {
+        if !m.weak || sc.accept[k] {
+            f(edit(m));
+        }
+    }
+}
+
+/// Widen `s..e` to whole words of indicator characters.
+fn word_bounds(b: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
+    while s > 0 && !is_space(b[s - 1]) {
+        s -= 1;
+    }
+    while e < b.len() && !is_space(b[e]) {
+        e += 1;
+    }
+    (s, e)
+}
+
+fn word_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | '+')
+}
+
+/// The word of indicator characters around `a..z` in the rewritten view.
+fn view_word(v: &[u8], a: usize, z: usize) -> (usize, usize) {
+    let s = std::str::from_utf8(v).unwrap_or("");
+    let mut start = a;
+    for (i, c) in s[..a].char_indices().rev() {
+        if !word_char(c) {
+            break;
+        }
+        start = i;
+    }
+    let mut end = z;
+    for (i, c) in s[z..].char_indices() {
+        if !word_char(c) {
+            break;
+        }
+        end = z + i + c.len_utf8();
+    }
+    (start, end)
+}
+
+/// Apply `for_each_edit` to produce the refanged text.
+pub(crate) fn refang(src: &str) -> Cow<'_, str> {
+    refang_depth(src, 0)
+}
+
+fn refang_depth(src: &str, depth: u8) -> Cow<'_, str> {
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    for_each_edit_depth(
+        src,
+        &mut |start, end, repl| {
+            let o = out.get_or_insert_with(|| String::with_capacity(src.len()));
+            o.push_str(&src[copied..start]);
+            o.push_str(repl);
+            copied = end;
+        },
+        depth,
+    );
+    match out {
+        None => Cow::Borrowed(src),
+        Some(mut o) => {
+            o.push_str(&src[copied..]);
+            Cow::Owned(o)
+        }
+    }
+}

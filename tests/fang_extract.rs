@@ -1,0 +1,261 @@
+//! Extraction, defang and the streaming forms on concrete inputs.
+
+use iochunt::fang::{
+    Brackets, DefangStyle, defang, defang_stream, defang_with, extract, extract_reader, refang,
+    refang_stream,
+};
+use iochunt::{Ioc, IocKind};
+use pretty_assertions::assert_eq;
+
+fn found(text: &str) -> Vec<(String, String, bool)> {
+    extract(text)
+        .map(|m| {
+            (
+                m.kind().as_str().to_string(),
+                m.ioc().to_string(),
+                m.is_defanged(),
+            )
+        })
+        .collect()
+}
+
+fn row(kind: &str, value: &str, defanged: bool) -> (String, String, bool) {
+    (kind.to_string(), value.to_string(), defanged)
+}
+
+#[test]
+fn extracts_every_kind_with_its_span() {
+    let text = "C2 hxxps[:]//cdn.evil[.]com/a[.]php?x=1, backup 203.0.113[.]7:8443 and 198.51.100.9.\n\
+                Mail jdoe[at]evil-site[.]co[.]uk; net 203.0.113[.]0/24; v6 2001[:]db8[:][:]7.\n\
+                sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 md5 d41d8cd98f00b204e9800998ecf8427e\n\
+                host update.example-cdn.net served run.zip; 70.34.208.197|10086\n";
+    assert_eq!(
+        found(text),
+        [
+            row("url", "https://cdn.evil.com/a.php?x=1", true),
+            row("ip_port", "203.0.113.7:8443", true),
+            row("ipv4", "198.51.100.9", false),
+            row("email", "jdoe@evil-site.co.uk", true),
+            row("cidr", "203.0.113.0/24", true),
+            row("ipv6", "2001:db8::7", true),
+            row(
+                "sha256",
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                false
+            ),
+            row("md5", "d41d8cd98f00b204e9800998ecf8427e", false),
+            row("domain", "update.example-cdn.net", false),
+            row("ip_port", "70.34.208.197:10086", false),
+        ]
+    );
+    for m in extract(text) {
+        assert_eq!(&text[m.span()], m.as_str());
+        if !m.as_str().contains('|') {
+            assert_eq!(
+                Ioc::parse(m.as_str()).ok().as_ref(),
+                Some(m.ioc()),
+                "{}",
+                m.as_str()
+            );
+        }
+    }
+}
+
+#[test]
+fn spans_cover_the_defanged_text() {
+    let text = "see hxxp[://]evil[.]com/x and (evil2[.]net).";
+    let spans: Vec<&str> = extract(text).map(|m| &text[m.span()]).collect();
+    assert_eq!(spans, ["hxxp[://]evil[.]com/x", "evil2[.]net"]);
+}
+
+#[test]
+fn prose_look_alikes_are_not_extracted() {
+    let text = "Win32/Agent.ZWH dropped libkeyutils.so, thumbs.db and util.py (v1.2.3, e.g. HTTP/1.1). \
+                See [docs](./docs.md); 12:30; x^2; C:\\Users\\bob\\evil.dll; listening on [::]:443";
+    assert_eq!(found(text), []);
+}
+
+#[test]
+fn urls_keep_brackets_and_parentheses_that_belong_to_them() {
+    let text = "(hxxps://en.wikipedia[.]org/wiki/Foo_(bar)) and hxxp://evil[.]com/q?a[0]=1&b[]=2.";
+    let urls: Vec<String> = extract(text).map(|m| m.live().to_string()).collect();
+    assert_eq!(
+        urls,
+        [
+            "https://en.wikipedia.org/wiki/Foo_(bar)",
+            "http://evil.com/q?a[0]=1&b[]=2"
+        ]
+    );
+}
+
+#[test]
+fn scheme_less_urls_and_ports() {
+    let text = "tdk.hunanduodao[.]com/jump/fql.js then [2001:db8::1]:8443 and evil[.]com:8443";
+    assert_eq!(
+        found(text),
+        [
+            row("url", "http://tdk.hunanduodao.com/jump/fql.js", true),
+            row("ip_port", "[2001:db8::1]:8443", false),
+            row("domain", "evil.com", true),
+        ]
+    );
+}
+
+#[test]
+fn defang_writes_the_canonical_style() {
+    let cases = [
+        ("192.3.171.227:8823", "192[.]3[.]171[.]227:8823"),
+        ("https://evil.com/x", "hxxps://evil[.]com/x"),
+        (
+            "ftp://files.evil.org/a.zip",
+            "fxp://files[.]evil[.]org/a.zip",
+        ),
+        ("tcp://evil.com:8989/x", "tcp://evil[.]com:8989/x"),
+        ("jdoe@evil.com", "jdoe[@]evil[.]com"),
+        ("2001:db8::1", "2001[:]db8[:][:]1"),
+        (
+            "http://[2001:db8::1]:8080/a",
+            "hxxp://[2001[:]db8[:][:]1]:8080/a",
+        ),
+        (
+            "http://a.com/?next=http://b.org/",
+            "hxxp://a[.]com/?next=hxxp://b[.]org/",
+        ),
+        ("sub.evil[.]com", "sub[.]evil[.]com"),
+        ("hxxps[:]//evil[.]com/x", "hxxps://evil[.]com/x"),
+        (
+            "Version 1.2.3 and HTTP/1.1, e.g. docs.md",
+            "Version 1.2.3 and HTTP/1.1, e.g. docs.md",
+        ),
+    ];
+    for (input, want) in cases {
+        assert_eq!(defang(input), want, "{input}");
+        assert_eq!(defang(want), want, "idempotent on {want}");
+    }
+}
+
+#[test]
+fn defang_styles_round_trip() {
+    let text = "C2 https://evil.com/a and 10.0.0.1 and ops@evil.com";
+    let styles = [
+        DefangStyle::new(),
+        DefangStyle::new().brackets(Brackets::Round),
+        DefangStyle::new().brackets(Brackets::Curly).upper_x(true),
+        DefangStyle::new().bracket_colon(true),
+    ];
+    let outs: Vec<String> = styles
+        .iter()
+        .map(|s| defang_with(text, s).into_owned())
+        .collect();
+    assert_eq!(
+        outs[1],
+        "C2 hxxps://evil(.)com/a and 10(.)0(.)0(.)1 and ops(@)evil(.)com"
+    );
+    assert_eq!(
+        outs[2],
+        "C2 hXXps://evil{.}com/a and 10{.}0{.}0{.}1 and ops{@}evil{.}com"
+    );
+    assert_eq!(
+        outs[3],
+        "C2 hxxps[:]//evil[.]com/a and 10[.]0[.]0[.]1 and ops[@]evil[.]com"
+    );
+    for out in &outs {
+        assert_eq!(refang(out), text, "{out}");
+        assert!(extract(out).all(|m| m.is_defanged()), "{out}");
+    }
+}
+
+#[test]
+fn ioc_parse_refangs_and_defanged_displays() -> Result<(), Box<dyn std::error::Error>> {
+    let ioc = Ioc::parse("hxxps[:]//evil[.]com/a")?;
+    assert_eq!(ioc.kind(), IocKind::Url);
+    assert_eq!(ioc.to_string(), "https://evil.com/a");
+    assert_eq!(ioc.defanged().to_string(), "hxxps://evil[.]com/a");
+    assert_eq!(
+        Ioc::parse("2001[:]db8[:][:]1")?.defanged().to_string(),
+        "2001[:]db8[:][:]1"
+    );
+    assert_eq!(
+        Ioc::parse("jdoe(at)evil(dot)com")?.defanged().to_string(),
+        "jdoe[@]evil[.]com"
+    );
+    assert_eq!(
+        Ioc::parse("[2001:db8::1]:443")?.defanged().to_string(),
+        "[2001[:]db8[:][:]1]:443"
+    );
+    Ok(())
+}
+
+#[test]
+fn refang_borrows_unchanged_text() {
+    assert!(matches!(
+        refang("plain text, HTTP/1.1 and x^2"),
+        std::borrow::Cow::Borrowed(_)
+    ));
+    assert!(matches!(
+        defang("plain text, nothing live"),
+        std::borrow::Cow::Borrowed(_)
+    ));
+}
+
+#[test]
+fn streams_match_the_in_memory_forms() -> std::io::Result<()> {
+    let text = "a hxxp://evil[.]com/x\r\nb 192.0.2[.]1\nno newline at end evil[.]org";
+    let mut out = Vec::new();
+    refang_stream(text.as_bytes(), &mut out)?;
+    assert_eq!(String::from_utf8_lossy(&out), refang(text));
+    let live = refang(text).into_owned();
+    let mut out = Vec::new();
+    defang_stream(live.as_bytes(), &mut out, &DefangStyle::new())?;
+    assert_eq!(String::from_utf8_lossy(&out), defang(&live));
+    let streamed: Vec<(std::ops::Range<u64>, String)> = extract_reader(text.as_bytes())
+        .map(|m| m.map(|m| (m.span(), m.ioc().to_string())))
+        .collect::<Result<_, _>>()?;
+    let direct: Vec<(std::ops::Range<u64>, String)> = extract(text)
+        .map(|m| {
+            (
+                m.span().start as u64..m.span().end as u64,
+                m.ioc().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(streamed, direct);
+    assert_eq!(direct.len(), 3);
+    Ok(())
+}
+
+#[test]
+fn streams_survive_invalid_utf8() -> std::io::Result<()> {
+    let bytes = b"bad \xff\xfe byte then evil[.]com\n";
+    let mut out = Vec::new();
+    refang_stream(&bytes[..], &mut out)?;
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        "bad \u{fffd}\u{fffd} byte then evil.com\n"
+    );
+    let n = extract_reader(&bytes[..]).count();
+    assert_eq!(n, 1);
+    Ok(())
+}
+
+#[test]
+fn deeply_nested_urls_are_defanged_without_exhausting_the_stack() {
+    let mut text = String::from("http://z.com/");
+    for k in 0..2000 {
+        text = format!("http://a{k}.com/?u={text}");
+    }
+    let safe = defang(&text);
+    assert!(extract(&safe).all(|m| m.is_defanged()));
+    assert!(!safe.contains(".com/"));
+    let long = "evil[.]com/".repeat(20_000);
+    assert_eq!(refang(&long), "evil.com/".repeat(20_000));
+}
+
+#[test]
+fn long_single_lines_are_handled_whole() {
+    let many = "evil[.]com ".repeat(20_000);
+    assert_eq!(extract(&many).count(), 20_000);
+    let parens = format!("http://evil.com/a{}", ")".repeat(100_000));
+    let urls: Vec<String> = extract(&parens).map(|m| m.live().to_string()).collect();
+    assert_eq!(urls, ["http://evil.com/a"]);
+}
