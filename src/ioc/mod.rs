@@ -281,6 +281,27 @@ impl Ioc {
             .map_err(|kind| ParseIocError::new(kind, input))
     }
 
+    /// Parses a value exactly as written, without refanging first.
+    ///
+    /// For structured formats whose values are never defanged (STIX
+    /// patterns, MISP attributes), where `198.51.100[.]7` is a broken value
+    /// to report rather than an address to repair.
+    ///
+    /// # Errors
+    ///
+    /// As [`Ioc::parse`], and defanged notation is an error.
+    ///
+    /// ```
+    /// use iochunt::{Ioc, ParseIocErrorKind};
+    ///
+    /// assert_eq!(Ioc::parse_exact("198.51.100.7")?.to_string(), "198.51.100.7");
+    /// assert_eq!(Ioc::parse_exact("198.51.100[.]7").unwrap_err().kind(), ParseIocErrorKind::InvalidDomain);
+    /// # Ok::<(), iochunt::ParseIocError>(())
+    /// ```
+    pub fn parse_exact(input: &str) -> Result<Ioc, ParseIocError> {
+        parse_plain(input.trim()).map_err(|kind| ParseIocError::new(kind, input))
+    }
+
     /// Parses a value whose kind a feed declared, and checks that it is of
     /// that kind.
     ///

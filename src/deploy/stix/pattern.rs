@@ -581,7 +581,8 @@ fn to_ioc(pattern: &str, cmps: &[Comparison]) -> Result<Ioc, PatternError> {
         }
     }
     let ioc = if addr {
-        let parsed = Ioc::parse(value).map_err(value_err)?;
+        // STIX values are never defanged: `198.51.100[.]7` is a broken value.
+        let parsed = Ioc::parse_exact(value).map_err(value_err)?;
         let want_v6 = cmp.object == "ipv6-addr";
         let is_v6 = match &parsed {
             Ioc::Ip(ip) => ip.is_ipv6(),
