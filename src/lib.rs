@@ -44,6 +44,7 @@ pub mod hunt;
 pub mod indicator;
 pub mod ioc;
 pub mod kql;
+pub mod report;
 
 pub use confidence::{Confidence, ConfidenceError};
 pub use indicator::{Indicator, Malware, MergeError, Source, ThreatType};
