@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example hunt -- [--min-confidence N] [--platform sentinel|defender|asim]
-//!     [--format markdown|json|kql] [--window 14d] FILE...
+//!     [--format FORMAT] [--window 14d] [--out DIR] FILE...
 //! ```
 //!
 //! Each FILE is read with its format detected (ThreatFox API response,
@@ -11,20 +11,30 @@
 //! list). Records that cannot be used are reported on stderr with their line
 //! and reason, and the rest goes on. The report goes to stdout: Markdown by
 //! default, JSON with `--format json`, or only the queries with
-//! `--format kql`. Usage errors and unreadable or unrecognised files exit
-//! with status 2.
+//! `--format kql`. The deploy formats write content to import as it is:
+//! `sentinel-yaml` (one analytics rule per file), `arm` (one template),
+//! `xdr` (one Defender XDR custom detection per file), `stix` (one STIX 2.1
+//! bundle), `watchlist` (watchlist CSVs and the queries that read them)
+//! and `misp` (one MISP event). A format of one file goes to stdout, or
+//! into `--out DIR`; a format of several files needs `--out DIR`. Usage
+//! errors and unreadable or unrecognised files exit with status 2.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use iochunt::Confidence;
+use iochunt::deploy::misp::{self, EventOptions};
+use iochunt::deploy::sentinel::{self, RuleOptions};
+use iochunt::deploy::stix::{self, ExportOptions};
+use iochunt::deploy::{arm, watchlist, xdr};
 use iochunt::feed::FeedOptions;
-use iochunt::filter::Filter;
+use iochunt::filter::{Filter, Filtered};
 use iochunt::hunt::{Catalog, HuntOptions, HuntPlan, Platform};
 use iochunt::report::Report;
+use iochunt::{Confidence, Indicator};
 
 const USAGE: &str = "usage: hunt [--min-confidence N] [--platform sentinel|defender|asim] \
-[--format markdown|json|kql] [--window 14d] FILE...";
+[--format markdown|json|kql|sentinel-yaml|arm|xdr|stix|watchlist|misp] [--window 14d] \
+[--out DIR] FILE...";
 
 /// Status for usage errors and inputs that cannot be read.
 const EXIT_USAGE: i32 = 2;
@@ -38,7 +48,81 @@ pub enum OutputFormat {
     Json,
     /// The queries only, separated by blank lines.
     Kql,
+    /// Sentinel analytics rules, one YAML file each.
+    SentinelYaml,
+    /// The Sentinel analytics rules as one ARM template.
+    Arm,
+    /// Defender XDR custom detections, one JSON file each.
+    Xdr,
+    /// One STIX 2.1 indicator bundle.
+    Stix,
+    /// Watchlist CSVs and the queries that read them.
+    Watchlist,
+    /// One MISP event.
+    Misp,
 }
+
+impl OutputFormat {
+    /// Every format with its command-line name.
+    const NAMES: [(&'static str, OutputFormat); 9] = [
+        ("markdown", OutputFormat::Markdown),
+        ("json", OutputFormat::Json),
+        ("kql", OutputFormat::Kql),
+        ("sentinel-yaml", OutputFormat::SentinelYaml),
+        ("arm", OutputFormat::Arm),
+        ("xdr", OutputFormat::Xdr),
+        ("stix", OutputFormat::Stix),
+        ("watchlist", OutputFormat::Watchlist),
+        ("misp", OutputFormat::Misp),
+    ];
+
+    /// The format named `name` on the command line.
+    pub fn from_name(name: &str) -> Option<OutputFormat> {
+        if name == "md" {
+            return Some(OutputFormat::Markdown);
+        }
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
+    }
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("markdown", |(n, _)| n)
+    }
+}
+
+/// One output file: its name (used under `--out DIR`) and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutFile {
+    /// The file name.
+    pub name: String,
+    /// The contents.
+    pub text: String,
+}
+
+impl OutFile {
+    fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        OutFile {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    fn json(name: impl Into<String>, value: &impl serde::Serialize) -> Result<Self, Failure> {
+        let mut text = serde_json::to_string_pretty(value)
+            .map_err(|e| (1, format!("cannot write JSON: {e}")))?;
+        text.push('\n');
+        Ok(OutFile::new(name, text))
+    }
+}
+
+/// An exit status and the message that goes with it.
+type Failure = (i32, String);
 
 /// Parsed command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +135,8 @@ pub struct Args {
     pub format: OutputFormat,
     /// Days each query looks back.
     pub window_days: u32,
+    /// The directory output files are written to, if any.
+    pub out_dir: Option<PathBuf>,
     /// The feeds to read.
     pub files: Vec<PathBuf>,
 }
@@ -94,6 +180,7 @@ pub fn parse_args(args: &[String]) -> Result<ArgsOutcome, String> {
         platform: Platform::Sentinel,
         format: OutputFormat::Markdown,
         window_days: 14,
+        out_dir: None,
         files: Vec::new(),
     };
     let mut it = args.iter();
@@ -136,17 +223,14 @@ pub fn parse_args(args: &[String]) -> Result<ArgsOutcome, String> {
             }
             "--format" => {
                 let v = value(name)?;
-                parsed.format = match v.as_str() {
-                    "markdown" | "md" => OutputFormat::Markdown,
-                    "json" => OutputFormat::Json,
-                    "kql" => OutputFormat::Kql,
-                    _ => {
-                        return Err(format!(
-                            "invalid --format {v:?}: expected markdown, json or kql"
-                        ));
-                    }
-                };
+                parsed.format = OutputFormat::from_name(&v).ok_or_else(|| {
+                    format!(
+                        "invalid --format {v:?}: expected markdown, json, kql, sentinel-yaml, \
+                         arm, xdr, stix, watchlist or misp"
+                    )
+                })?;
             }
+            "--out" => parsed.out_dir = Some(PathBuf::from(value(name)?)),
             "--window" => parsed.window_days = parse_window(&value(name)?)?,
             _ => return Err(format!("unknown option {name:?}")),
         }
@@ -179,8 +263,20 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     }
 }
 
-fn hunt(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), (i32, String)> {
-    let io_err = |e: io::Error| (1, format!("cannot write the report: {e}"));
+fn hunt(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+    let filtered = read_and_filter(args, err)?;
+    let options = HuntOptions::new(args.platform).with_window_days(args.window_days);
+    let files = match args.format {
+        OutputFormat::Markdown | OutputFormat::Json | OutputFormat::Kql => {
+            report(args, &filtered, &options, err)?
+        }
+        _ => deploy(args.format, &filtered.kept, &options, err)?,
+    };
+    write_files(args, &files, out, err)
+}
+
+/// Reads every feed, reporting rejected records, and applies the filter.
+fn read_and_filter(args: &Args, err: &mut dyn Write) -> Result<Filtered, Failure> {
     let mut indicators = Vec::new();
     for path in &args.files {
         let got = FeedOptions::new()
@@ -188,7 +284,7 @@ fn hunt(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), (i3
             .map_err(|e| (EXIT_USAGE, error_chain(&e)))?;
         let name = path.display();
         for r in &got.rejected {
-            writeln!(err, "{name}: rejected {r}").map_err(io_err)?;
+            writeln!(err, "{name}: rejected {r}").map_err(log_err)?;
         }
         writeln!(
             err,
@@ -199,7 +295,7 @@ fn hunt(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), (i3
             got.merged.len(),
             got.rejected.len()
         )
-        .map_err(io_err)?;
+        .map_err(log_err)?;
         indicators.extend(got.accepted);
     }
     let mut filter = Filter::new();
@@ -214,9 +310,18 @@ fn hunt(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), (i3
         filtered.excluded.len(),
         filtered.merged.len()
     )
-    .map_err(io_err)?;
-    let options = HuntOptions::new(args.platform).with_window_days(args.window_days);
-    let plan = HuntPlan::build(&filtered.kept, Catalog::builtin(), &options)
+    .map_err(log_err)?;
+    Ok(filtered)
+}
+
+/// The hunt report: Markdown, JSON, or the queries alone.
+fn report(
+    args: &Args,
+    filtered: &Filtered,
+    options: &HuntOptions,
+    err: &mut dyn Write,
+) -> Result<Vec<OutFile>, Failure> {
+    let plan = HuntPlan::build(&filtered.kept, Catalog::builtin(), options)
         .map_err(|e| (1, format!("cannot plan the hunt: {e}")))?;
     writeln!(
         err,
@@ -225,25 +330,144 @@ fn hunt(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), (i3
         plan.tables().len(),
         args.platform
     )
-    .map_err(io_err)?;
-    let report = Report::new(&filtered, &plan);
-    match args.format {
-        OutputFormat::Markdown => write!(out, "{report}").map_err(io_err)?,
-        OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &report)
-                .map_err(|e| (1, format!("cannot write the report: {e}")))?;
-            writeln!(out).map_err(io_err)?;
-        }
+    .map_err(log_err)?;
+    let report = Report::new(filtered, &plan);
+    Ok(vec![match args.format {
+        OutputFormat::Json => OutFile::json("hunt.json", &report)?,
         OutputFormat::Kql => {
-            for (i, q) in plan.queries.iter().enumerate() {
-                if i > 0 {
-                    writeln!(out).map_err(io_err)?;
-                }
-                writeln!(out, "{}", q.text.trim_end()).map_err(io_err)?;
-            }
+            let queries: Vec<&str> = plan.queries.iter().map(|q| q.text.trim_end()).collect();
+            OutFile::new("hunt.kql", format!("{}\n", queries.join("\n\n")))
         }
+        _ => OutFile::new("hunt.md", report.to_string()),
+    }])
+}
+
+/// Deployable content in `format` for `kept`.
+fn deploy(
+    format: OutputFormat,
+    kept: &[Indicator],
+    options: &HuntOptions,
+    err: &mut dyn Write,
+) -> Result<Vec<OutFile>, Failure> {
+    let catalog = Catalog::builtin();
+    let failed = |e: &dyn std::error::Error| {
+        (
+            1,
+            format!("cannot write {}: {}", format.name(), error_chain(e)),
+        )
+    };
+    let rules = || sentinel::analytics_rules(kept, catalog, options, &RuleOptions::default());
+    let files = match format {
+        OutputFormat::SentinelYaml => rules()
+            .map_err(|e| failed(&e))?
+            .iter()
+            .map(|r| OutFile::new(r.file_name(), r.to_yaml()))
+            .collect(),
+        OutputFormat::Arm => {
+            let rules = rules().map_err(|e| failed(&e))?;
+            vec![OutFile::json(
+                "iochunt-analytics-rules.json",
+                &arm::template(&rules),
+            )?]
+        }
+        OutputFormat::Xdr => {
+            let pack = xdr::detection_rules(kept, catalog, options, &xdr::XdrOptions::default())
+                .map_err(|e| failed(&e))?;
+            for table in &pack.skipped {
+                writeln!(
+                    err,
+                    "xdr: no detection for {table}: it has no entity column"
+                )
+                .map_err(log_err)?;
+            }
+            pack.rules
+                .iter()
+                .map(|r| OutFile::json(r.file_name(), &r.to_json()))
+                .collect::<Result<_, _>>()?
+        }
+        OutputFormat::Stix => {
+            let bundle = stix::export(kept, &ExportOptions::new(content_time(kept)));
+            vec![OutFile::json("iochunt-stix-bundle.json", &bundle)?]
+        }
+        OutputFormat::Misp => {
+            let title = format!("iochunt hunt: {} indicators", kept.len());
+            let event = misp::event(kept, &EventOptions::new(title, content_time(kept)));
+            vec![OutFile::json("iochunt-misp-event.json", &event)?]
+        }
+        OutputFormat::Watchlist => {
+            // Every indicator set goes to a watchlist, whatever its size.
+            let options = options.clone().with_watchlist_over(0);
+            let plan = HuntPlan::build(kept, catalog, &options).map_err(|e| failed(&e))?;
+            let mut files: Vec<OutFile> = watchlist::watchlists(&plan, kept)
+                .map_err(|e| failed(&e))?
+                .iter()
+                .map(|w| OutFile::new(w.file_name(), w.to_csv()))
+                .collect();
+            for q in &plan.queries {
+                let name = format!("{}-{}.kql", q.table, q.group);
+                files.push(OutFile::new(name, format!("{}\n", q.text.trim_end())));
+            }
+            files
+        }
+        OutputFormat::Markdown | OutputFormat::Json | OutputFormat::Kql => Vec::new(),
+    };
+    let plural = if files.len() == 1 { "" } else { "s" };
+    writeln!(err, "{}: {} file{plural}", format.name(), files.len()).map_err(log_err)?;
+    Ok(files)
+}
+
+/// The time stamped on STIX and MISP content: the newest first or last
+/// seen time of the indicators, so that the same feed gives the same
+/// file on every run; the current time when no indicator has one.
+fn content_time(kept: &[Indicator]) -> jiff::Timestamp {
+    kept.iter()
+        .flat_map(|i| [i.first_seen, i.last_seen])
+        .flatten()
+        .max()
+        .unwrap_or_else(jiff::Timestamp::now)
+}
+
+/// Writes `files` into `--out DIR`, or the one file to `out`.
+fn write_files(
+    args: &Args,
+    files: &[OutFile],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Failure> {
+    let Some(dir) = &args.out_dir else {
+        return match files {
+            [] => Err((
+                1,
+                format!("--format {}: nothing to write", args.format.name()),
+            )),
+            [one] => {
+                let io_err = |e: io::Error| (1, format!("cannot write the output: {e}"));
+                out.write_all(one.text.as_bytes()).map_err(io_err)?;
+                out.flush().map_err(io_err)
+            }
+            many => Err((
+                EXIT_USAGE,
+                format!(
+                    "--format {} writes {} files: give --out DIR",
+                    args.format.name(),
+                    many.len()
+                ),
+            )),
+        };
+    };
+    let cannot = |path: &Path, e: io::Error| (1, format!("cannot write {}: {e}", path.display()));
+    std::fs::create_dir_all(dir).map_err(|e| cannot(dir, e))?;
+    for f in files {
+        let path = dir.join(&f.name);
+        std::fs::write(&path, &f.text).map_err(|e| cannot(&path, e))?;
+        writeln!(err, "wrote {}", path.display()).map_err(log_err)?;
     }
-    out.flush().map_err(io_err)
+    Ok(())
+}
+
+/// Progress and rejects on stderr that cannot be written.
+fn log_err(e: io::Error) -> Failure {
+    (1, format!("cannot write to stderr: {e}"))
 }
 
 /// An error and its sources, `: `-separated.

@@ -119,13 +119,14 @@ fn bad_command_lines_exit_2_with_a_clear_message() {
         ),
         (
             &["--format", "html", FIXTURE],
-            r#"hunt: invalid --format "html": expected markdown, json or kql"#,
+            r#"hunt: invalid --format "html": expected markdown, json, kql, sentinel-yaml, arm, xdr, stix, watchlist or misp"#,
         ),
         (
             &["--min-confidence", "101", FIXTURE],
             r#"hunt: invalid --min-confidence "101": expected a number from 0 to 100"#,
         ),
         (&[], "hunt: no input file"),
+        (&["--out"], "hunt: option --out needs a value"),
         (&[missing], "hunt: cannot read "),
     ];
     for (args, message) in cases {
@@ -215,5 +216,208 @@ fn runs_on_every_shared_threatfox_file() -> TestResult {
     let got = run(&all);
     assert_eq!(got.code, 0, "{}", got.err);
     assert!(got.out.contains("## Hunting queries"));
+    Ok(())
+}
+
+/// A fresh, empty directory for one test's output.
+fn out_dir(name: &str) -> Result<std::path::PathBuf, std::io::Error> {
+    let dir = std::env::temp_dir().join(format!("iochunt-hunt-{name}-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    Ok(dir)
+}
+
+/// The sorted file names in `dir`.
+fn names(dir: &std::path::Path) -> Result<Vec<String>, std::io::Error> {
+    let mut names = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<Vec<_>, _>>()?;
+    names.sort();
+    Ok(names)
+}
+
+const DEPLOY_GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/deploy/xworm");
+
+#[test]
+fn rule_formats_write_the_golden_packs() -> TestResult {
+    // Rule ids and texts depend on the indicator values and options only,
+    // so the seed feed gives the library's golden packs byte for byte.
+    for (format, golden) in [("sentinel-yaml", "sentinel"), ("xdr", "xdr")] {
+        let dir = out_dir(format)?;
+        let dir_arg = dir.to_str().ok_or("path")?;
+        let got = run(&["--format", format, "--out", dir_arg, FIXTURE]);
+        assert_eq!(got.code, 0, "{format}: {}", got.err);
+        assert!(got.out.is_empty(), "{format}");
+        let golden = std::path::Path::new(DEPLOY_GOLDEN).join(golden);
+        let written = names(&dir)?;
+        assert_eq!(written, names(&golden)?, "{format}");
+        for name in &written {
+            assert_eq!(
+                std::fs::read_to_string(dir.join(name))?,
+                std::fs::read_to_string(golden.join(name))?,
+                "{format} {name}"
+            );
+        }
+        assert!(
+            got.err
+                .contains(&format!("{format}: {} files\n", written.len()))
+        );
+        std::fs::remove_dir_all(&dir)?;
+    }
+
+    let got = run(&["--format", "arm", FIXTURE]);
+    assert_eq!(got.code, 0, "{}", got.err);
+    let golden = std::path::Path::new(DEPLOY_GOLDEN).join("arm/iochunt-xworm.json");
+    assert_eq!(got.out, std::fs::read_to_string(golden)?);
+
+    let got = run(&["--format", "xdr", "--platform", "sentinel", FIXTURE]);
+    assert_eq!(got.code, 2, "several detections need --out");
+    assert!(
+        got.err
+            .ends_with("hunt: --format xdr writes 10 files: give --out DIR\n"),
+        "{}",
+        got.err
+    );
+    assert!(got.out.is_empty());
+    let got = run(&["--format", "arm", "--platform", "defender", FIXTURE]);
+    assert_eq!(got.code, 1);
+    assert!(got.err.contains("hunt: cannot write arm: "), "{}", got.err);
+    Ok(())
+}
+
+#[test]
+fn watchlist_format_writes_lists_and_the_queries_that_read_them() -> TestResult {
+    let dir = out_dir("watchlist")?;
+    let got = run(&[
+        "--format",
+        "watchlist",
+        "--out",
+        dir.to_str().ok_or("path")?,
+        FIXTURE,
+    ]);
+    assert_eq!(got.code, 0, "{}", got.err);
+    let written = names(&dir)?;
+    let golden = std::path::Path::new(DEPLOY_GOLDEN).join("watchlist");
+    for name in ["iochunt_network.csv", "CommonSecurityLog-network.kql"] {
+        assert_eq!(
+            std::fs::read_to_string(dir.join(name))?,
+            std::fs::read_to_string(golden.join(name))?,
+            "{name}"
+        );
+    }
+    // One list (domains stay inline) and one query per planned hunt.
+    assert_eq!(written.iter().filter(|n| n.ends_with(".csv")).count(), 1);
+    assert_eq!(written.iter().filter(|n| n.ends_with(".kql")).count(), 28);
+    let network = std::fs::read_to_string(dir.join("DeviceNetworkEvents-network.kql"))?;
+    assert!(
+        network.contains("_GetWatchlist(\"iochunt_network\")"),
+        "{network}"
+    );
+    assert!(!network.contains("104.168.5.18"), "{network}");
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+#[test]
+fn stix_and_misp_formats_carry_every_indicator() -> TestResult {
+    let got = run(&["--format", "stix", FIXTURE]);
+    assert_eq!(got.code, 0, "{}", got.err);
+    let import = iochunt::deploy::stix::import(&got.out)?;
+    assert!(import.rejected.is_empty(), "{:?}", import.rejected);
+    let mut values: Vec<String> = import
+        .indicators
+        .iter()
+        .map(|i| i.ioc.to_string())
+        .collect();
+    values.sort();
+    assert_eq!(
+        values,
+        [
+            "104.168.5.18:8823",
+            "192.3.171.227:8823",
+            "aliexpress.us.com"
+        ]
+    );
+    // Stamped with the feed's newest date, so a second run is identical.
+    assert!(
+        got.out
+            .contains("\"created\": \"2026-05-11T00:00:00.000Z\"")
+    );
+    assert_eq!(run(&["--format", "stix", FIXTURE]).out, got.out);
+
+    let got = run(&["--format", "misp", FIXTURE]);
+    assert_eq!(got.code, 0, "{}", got.err);
+    let json: serde_json::Value = serde_json::from_str(&got.out)?;
+    let attributes = json["Event"]["Attribute"].as_array().ok_or("attributes")?;
+    let mut typed: Vec<(String, String)> = attributes
+        .iter()
+        .map(|a| {
+            (
+                a["type"].as_str().unwrap_or("").to_owned(),
+                a["value"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    typed.sort();
+    assert_eq!(
+        typed,
+        [
+            ("domain".to_owned(), "aliexpress.us.com".to_owned()),
+            ("ip-dst|port".to_owned(), "104.168.5.18|8823".to_owned()),
+            ("ip-dst|port".to_owned(), "192.3.171.227|8823".to_owned()),
+        ]
+    );
+    assert_eq!(json["Event"]["date"], "2026-05-11");
+    Ok(())
+}
+
+/// The README's main command, run as written there, prints what the README
+/// shows: its stderr lines, and its stdout excerpt chunk by chunk (`...`
+/// lines mark what the README leaves out).
+#[test]
+fn readme_shows_the_main_commands_output() -> TestResult {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))?;
+    let command =
+        "cargo run --release --example hunt -- tests/fixtures/feeds/xworm_seed_api.json\n";
+    assert!(readme.contains(command), "README main command");
+    assert!(readme.contains("\ncargo test\n"), "README test command");
+
+    // The command's argument is relative to the crate root, as the README runs it.
+    let got = run(&[concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/feeds/xworm_seed_api.json"
+    )]);
+    assert_eq!(got.code, 0, "{}", got.err);
+
+    let block = |fence: &str, after: &str| -> Result<String, String> {
+        let start = readme.find(after).ok_or(format!("README: {after:?}"))? + after.len();
+        let open = readme[start..].find(fence).ok_or("no block")? + start;
+        let body = readme[open..].find('\n').ok_or("no block")? + open + 1;
+        let close = readme[body..]
+            .find(&format!("\n{}\n", fence.trim_end_matches("text")))
+            .ok_or("unclosed block")?;
+        Ok(readme[body..body + close + 1].to_owned())
+    };
+    let stderr = block("```text", "The first writes its progress to stderr:")?;
+    let stderr = stderr.replace(
+        "tests/fixtures/feeds/",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/feeds/"),
+    );
+    assert_eq!(got.err, stderr);
+
+    let stdout = block("````text", "the Markdown hunt pack to stdout")?;
+    let mut rest = got.out.as_str();
+    let mut chunks = 0;
+    for chunk in stdout.split("...\n").filter(|c| !c.is_empty()) {
+        let at = rest
+            .find(chunk)
+            .ok_or_else(|| format!("README excerpt not in the output, in order:\n{chunk}"))?;
+        rest = &rest[at + chunk.len()..];
+        chunks += 1;
+    }
+    assert_eq!(chunks, 3);
+    assert!(got.out.starts_with("# ThreatFox: XWorm IOCs\n"));
+    assert!(readme.contains(&format!("({} lines;", got.out.lines().count() / 100 * 100)));
     Ok(())
 }

@@ -39,7 +39,9 @@
 //!   "warnings": [{"ioc": "duckdns.org", "flag": "public_suffix", "message": "domain is a public suffix"}],
 //!   "queries": [                       // in plan order
 //!     {"table": "CommonSecurityLog", "platform": "sentinel", "group": "network",
-//!      "connectors": ["CEF", "CefAma"], "iocs": ["104.168.5.18:8823", ...], "text": "// Hunt for ..."}
+//!      "connectors": ["CEF", "CefAma"], "iocs": ["104.168.5.18:8823", ...],
+//!      "watchlist": null,              // or the alias of the watchlist the query reads
+//!      "text": "// Hunt for ..."}
 //!   ],
 //!   "unhunted": [{"ioc": "...", "reason": "..."}],
 //!   "false_positives": [
