@@ -16,19 +16,25 @@
 //! `xdr` (one Defender XDR custom detection per file), `stix` (one STIX 2.1
 //! bundle), `watchlist` (watchlist CSVs and the queries that read them)
 //! and `misp` (one MISP event). A format of one file goes to stdout, or
-//! into `--out DIR`; a format of several files needs `--out DIR`. Usage
-//! errors and unreadable or unrecognised files exit with status 2.
+//! into `--out DIR`; a format of several files needs `--out DIR`. The
+//! deploy formats list the indicators the filters excluded, and the
+//! warnings on kept ones, on stderr. `--window` is the lookback of the
+//! report's queries (14 days when not given) and the query period of
+//! Sentinel rules (1 hour when not given, at most 14 days); it does not
+//! apply to `xdr`, `stix` or `misp`. Usage errors, options a format cannot
+//! honour, and unreadable or unrecognised files exit with status 2; a run
+//! in which every record was rejected exits with status 1.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use iochunt::deploy::misp::{self, EventOptions};
-use iochunt::deploy::sentinel::{self, RuleOptions};
+use iochunt::deploy::sentinel::{self, RuleOptions, RuleSpan};
 use iochunt::deploy::stix::{self, ExportOptions};
 use iochunt::deploy::{arm, watchlist, xdr};
 use iochunt::feed::FeedOptions;
 use iochunt::filter::{Filter, Filtered};
-use iochunt::hunt::{Catalog, HuntOptions, HuntPlan, Platform};
+use iochunt::hunt::{Catalog, HuntOptions, HuntPlan, Platform, parse_window_days};
 use iochunt::report::Report;
 use iochunt::{Confidence, Indicator};
 
@@ -133,8 +139,9 @@ pub struct Args {
     pub platform: Platform,
     /// The output format.
     pub format: OutputFormat,
-    /// Days each query looks back.
-    pub window_days: u32,
+    /// Days each query looks back, when given: 14 for the reports when not;
+    /// the query period of Sentinel rules (1 hour when not given).
+    pub window_days: Option<u32>,
     /// The directory output files are written to, if any.
     pub out_dir: Option<PathBuf>,
     /// The feeds to read.
@@ -150,41 +157,19 @@ pub enum ArgsOutcome {
     Help,
 }
 
-/// Parses a window such as `14d` or `2w` into days.
-pub fn parse_window(text: &str) -> Result<u32, String> {
-    let bad = || {
-        format!("invalid --window {text:?}: expected a number of days or weeks such as 14d or 2w")
-    };
-    let (digits, factor) = match text.as_bytes().last() {
-        Some(b'd') => (&text[..text.len() - 1], 1),
-        Some(b'w') => (&text[..text.len() - 1], 7),
-        _ => return Err(bad()),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let n: u32 = digits.parse().map_err(|_| bad())?;
-    let days = n.checked_mul(factor).ok_or_else(bad)?;
-    if days == 0 || days > 3650 {
-        return Err(format!(
-            "invalid --window {text:?}: the window must be from 1 day to 3650 days"
-        ));
-    }
-    Ok(days)
-}
-
 /// Parses the command line (without the program name).
 pub fn parse_args(args: &[String]) -> Result<ArgsOutcome, String> {
     let mut parsed = Args {
         min_confidence: None,
         platform: Platform::Sentinel,
         format: OutputFormat::Markdown,
-        window_days: 14,
+        window_days: None,
         out_dir: None,
         files: Vec::new(),
     };
     let mut it = args.iter();
     let mut options_done = false;
+    let mut platform_given = false;
     while let Some(arg) = it.next() {
         if options_done || !arg.starts_with("--") && arg != "-h" {
             parsed.files.push(PathBuf::from(arg));
@@ -208,18 +193,15 @@ pub fn parse_args(args: &[String]) -> Result<ArgsOutcome, String> {
             "-h" | "--help" => return Ok(ArgsOutcome::Help),
             "--min-confidence" => {
                 let v = value(name)?;
-                let c = v
-                    .parse::<u8>()
-                    .ok()
-                    .and_then(|n| Confidence::new(n).ok())
-                    .ok_or_else(|| {
-                        format!("invalid --min-confidence {v:?}: expected a number from 0 to 100")
-                    })?;
+                let c = v.parse::<Confidence>().map_err(|_| {
+                    format!("invalid --min-confidence {v:?}: expected a number from 0 to 100")
+                })?;
                 parsed.min_confidence = Some(c);
             }
             "--platform" => {
                 let v = value(name)?;
                 parsed.platform = v.parse().map_err(|e| format!("invalid --platform: {e}"))?;
+                platform_given = true;
             }
             "--format" => {
                 let v = value(name)?;
@@ -231,14 +213,75 @@ pub fn parse_args(args: &[String]) -> Result<ArgsOutcome, String> {
                 })?;
             }
             "--out" => parsed.out_dir = Some(PathBuf::from(value(name)?)),
-            "--window" => parsed.window_days = parse_window(&value(name)?)?,
+            "--window" => {
+                let days = parse_window_days(&value(name)?)
+                    .map_err(|e| format!("invalid --window: {e}"))?;
+                parsed.window_days = Some(days);
+            }
             _ => return Err(format!("unknown option {name:?}")),
         }
     }
     if parsed.files.is_empty() {
         return Err("no input file".to_owned());
     }
+    check_combination(&parsed, platform_given)?;
     Ok(ArgsOutcome::Run(parsed))
+}
+
+/// Refuses options that a format cannot honour, before any work is done.
+fn check_combination(args: &Args, platform_given: bool) -> Result<(), String> {
+    let format = args.format.name();
+    match args.format {
+        OutputFormat::SentinelYaml | OutputFormat::Arm | OutputFormat::Watchlist
+            if args.platform == Platform::Defender =>
+        {
+            return Err(format!(
+                "--format {format} is Microsoft Sentinel content: use --platform sentinel or asim"
+            ));
+        }
+        OutputFormat::Xdr if platform_given && args.platform != Platform::Defender => {
+            return Err(
+                "--format xdr is Defender XDR content: its queries are written for --platform defender"
+                    .to_owned(),
+            );
+        }
+        OutputFormat::Xdr | OutputFormat::Stix | OutputFormat::Misp
+            if args.window_days.is_some() =>
+        {
+            let why = if args.format == OutputFormat::Xdr {
+                ": a custom detection's lookback follows its run frequency"
+            } else {
+                ""
+            };
+            return Err(format!("--window does not apply to --format {format}{why}"));
+        }
+        OutputFormat::SentinelYaml | OutputFormat::Arm if args.window_days.is_some() => {
+            rule_options(args.window_days)
+                .validate()
+                .map_err(|e| format!("invalid --window for --format {format}: {e}"))?;
+        }
+        _ => {}
+    }
+    if let Some(dir) = &args.out_dir
+        && dir.exists()
+        && !dir.is_dir()
+    {
+        return Err(format!("--out {} is not a directory", dir.display()));
+    }
+    Ok(())
+}
+
+/// Sentinel rule options: the defaults (every hour, over the last hour),
+/// or a query period of `window_days` days, still run every hour.
+fn rule_options(window_days: Option<u32>) -> RuleOptions {
+    let options = RuleOptions::default();
+    match window_days {
+        Some(days) => {
+            let frequency = options.query_frequency;
+            options.with_schedule(frequency, RuleSpan::days(days))
+        }
+        None => options,
+    }
 }
 
 /// Runs the job; returns the exit status. Reports go to `out`, progress,
@@ -265,12 +308,22 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 
 fn hunt(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let filtered = read_and_filter(args, err)?;
-    let options = HuntOptions::new(args.platform).with_window_days(args.window_days);
+    let options = HuntOptions::new(args.platform).with_window_days(args.window_days.unwrap_or(14));
     let files = match args.format {
         OutputFormat::Markdown | OutputFormat::Json | OutputFormat::Kql => {
             report(args, &filtered, &options, err)?
         }
-        _ => deploy(args.format, &filtered.kept, &options, err)?,
+        _ => {
+            // These formats carry the kept indicators only: say what was left out.
+            for e in &filtered.excluded {
+                writeln!(err, "excluded {}: {}", e.indicator.ioc.defanged(), e.rule)
+                    .map_err(log_err)?;
+            }
+            for w in &filtered.warnings {
+                writeln!(err, "warning {}: {}", w.ioc.defanged(), w.flag).map_err(log_err)?;
+            }
+            deploy(args, &filtered.kept, &options, err)?
+        }
     };
     write_files(args, &files, out, err)
 }
@@ -278,6 +331,7 @@ fn hunt(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fai
 /// Reads every feed, reporting rejected records, and applies the filter.
 fn read_and_filter(args: &Args, err: &mut dyn Write) -> Result<Filtered, Failure> {
     let mut indicators = Vec::new();
+    let mut rejected = 0;
     for path in &args.files {
         let got = FeedOptions::new()
             .ingest_path(path)
@@ -288,15 +342,23 @@ fn read_and_filter(args: &Args, err: &mut dyn Write) -> Result<Filtered, Failure
         }
         writeln!(
             err,
-            "{name}: {}, {} records: {} accepted, {} merged, {} rejected",
+            "{name}: {}, {} record{}: {} accepted, {} merged, {} rejected",
             got.format,
             got.records,
+            if got.records == 1 { "" } else { "s" },
             got.accepted.len(),
             got.merged.len(),
             got.rejected.len()
         )
         .map_err(log_err)?;
+        rejected += got.rejected.len();
         indicators.extend(got.accepted);
+    }
+    if indicators.is_empty() && rejected > 0 {
+        return Err((
+            1,
+            format!("no indicator accepted: every one of the {rejected} records was rejected"),
+        ));
     }
     let mut filter = Filter::new();
     if let Some(c) = args.min_confidence {
@@ -335,8 +397,12 @@ fn report(
     Ok(vec![match args.format {
         OutputFormat::Json => OutFile::json("hunt.json", &report)?,
         OutputFormat::Kql => {
-            let queries: Vec<&str> = plan.queries.iter().map(|q| q.text.trim_end()).collect();
-            OutFile::new("hunt.kql", format!("{}\n", queries.join("\n\n")))
+            let queries: Vec<String> = plan
+                .queries
+                .iter()
+                .map(|q| format!("{}\n", q.text.trim_end()))
+                .collect();
+            OutFile::new("hunt.kql", queries.join("\n"))
         }
         _ => OutFile::new("hunt.md", report.to_string()),
     }])
@@ -344,19 +410,21 @@ fn report(
 
 /// Deployable content in `format` for `kept`.
 fn deploy(
-    format: OutputFormat,
+    args: &Args,
     kept: &[Indicator],
     options: &HuntOptions,
     err: &mut dyn Write,
 ) -> Result<Vec<OutFile>, Failure> {
+    let format = args.format;
     let catalog = Catalog::builtin();
     let failed = |e: &dyn std::error::Error| {
         (
             1,
-            format!("cannot write {}: {}", format.name(), error_chain(e)),
+            format!("cannot build {}: {}", format.name(), error_chain(e)),
         )
     };
-    let rules = || sentinel::analytics_rules(kept, catalog, options, &RuleOptions::default());
+    let rule_options = rule_options(args.window_days);
+    let rules = || sentinel::analytics_rules(kept, catalog, options, &rule_options);
     let files = match format {
         OutputFormat::SentinelYaml => rules()
             .map_err(|e| failed(&e))?
@@ -398,11 +466,20 @@ fn deploy(
             // Every indicator set goes to a watchlist, whatever its size.
             let options = options.clone().with_watchlist_over(0);
             let plan = HuntPlan::build(kept, catalog, &options).map_err(|e| failed(&e))?;
-            let mut files: Vec<OutFile> = watchlist::watchlists(&plan, kept)
-                .map_err(|e| failed(&e))?
-                .iter()
-                .map(|w| OutFile::new(w.file_name(), w.to_csv()))
-                .collect();
+            let lists = watchlist::watchlists(&plan, kept).map_err(|e| failed(&e))?;
+            let mut files = Vec::new();
+            for w in &lists {
+                if !w.fits_local_upload() {
+                    writeln!(
+                        err,
+                        "watchlist: {} is over Sentinel's limit for a local upload: \
+                         upload it through Azure Storage",
+                        w.file_name()
+                    )
+                    .map_err(log_err)?;
+                }
+                files.push(OutFile::new(w.file_name(), w.to_csv()));
+            }
             for q in &plan.queries {
                 let name = format!("{}-{}.kql", q.table, q.group);
                 files.push(OutFile::new(name, format!("{}\n", q.text.trim_end())));
@@ -434,12 +511,14 @@ fn write_files(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), Failure> {
+    if files.is_empty() {
+        return Err((
+            1,
+            format!("--format {}: nothing to write", args.format.name()),
+        ));
+    }
     let Some(dir) = &args.out_dir else {
         return match files {
-            [] => Err((
-                1,
-                format!("--format {}: nothing to write", args.format.name()),
-            )),
             [one] => {
                 let io_err = |e: io::Error| (1, format!("cannot write the output: {e}"));
                 out.write_all(one.text.as_bytes()).map_err(io_err)?;
@@ -457,6 +536,22 @@ fn write_files(
     };
     let cannot = |path: &Path, e: io::Error| (1, format!("cannot write {}: {e}", path.display()));
     std::fs::create_dir_all(dir).map_err(|e| cannot(dir, e))?;
+    let stale: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| cannot(dir, e))?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| !files.iter().any(|f| &f.name == name))
+        .collect();
+    if let Some(example) = stale.first() {
+        writeln!(
+            err,
+            "warning: {} holds {} files this run did not write (such as {example}): \
+             they are not part of this pack",
+            dir.display(),
+            stale.len()
+        )
+        .map_err(log_err)?;
+    }
     for f in files {
         let path = dir.join(&f.name);
         std::fs::write(&path, &f.text).map_err(|e| cannot(&path, e))?;

@@ -19,7 +19,7 @@ use std::io::{self, Read, Write};
 
 use iochunt::fang::extract;
 use iochunt::filter::Filter;
-use iochunt::hunt::{Catalog, HuntOptions, HuntPlan, Platform};
+use iochunt::hunt::{Catalog, HuntOptions, HuntPlan, Platform, parse_window_days};
 use iochunt::report::Report;
 use iochunt::{Indicator, IocKind, Source};
 use serde::Serialize;
@@ -90,14 +90,8 @@ pub fn parse_args(args: &[String]) -> Result<Option<Args>, String> {
                     .map_err(|e| format!("invalid --platform: {e}"))?;
             }
             "--window" => {
-                let v = value()?;
-                parsed.window_days = v
-                    .strip_suffix('d')
-                    .and_then(|d| d.parse::<u32>().ok())
-                    .filter(|d| (1..=3650).contains(d))
-                    .ok_or_else(|| {
-                        format!("invalid --window {v:?}: expected 1d to 3650d, such as 14d")
-                    })?;
+                parsed.window_days =
+                    parse_window_days(&value()?).map_err(|e| format!("invalid --window: {e}"))?;
             }
             _ => {
                 return Err(format!(

@@ -106,11 +106,11 @@ fn bad_command_lines_exit_2_with_a_clear_message() {
         ),
         (
             &["--window", "14", FIXTURE],
-            r#"hunt: invalid --window "14": expected a number of days or weeks such as 14d or 2w"#,
+            r#"hunt: invalid --window: window "14": expected a number of days or weeks such as 14d or 2w"#,
         ),
         (
             &["--window", "0d", FIXTURE],
-            r#"hunt: invalid --window "0d": the window must be from 1 day to 3650 days"#,
+            r#"hunt: invalid --window: window "0d": the window must be from 1 day to 3650 days"#,
         ),
         (&["--window"], "hunt: option --window needs a value"),
         (
@@ -194,6 +194,17 @@ fn runs_on_every_shared_threatfox_file() -> TestResult {
     for file in &files {
         for format in ["markdown", "json", "kql"] {
             let got = run(&["--format", format, file]);
+            if file.ends_with("SOURCES.md") {
+                // The provenance note is no feed: every line is rejected, and
+                // an empty pack would hide that.
+                assert_eq!(got.code, 1, "{file}: {}", got.err);
+                assert!(
+                    got.err
+                        .contains("hunt: no indicator accepted: every one of the ")
+                );
+                assert!(got.out.is_empty());
+                continue;
+            }
             assert_eq!(got.code, 0, "{file} {format}: {}", got.err);
             assert!(got.err.contains(" records: "), "{file}: {}", got.err);
             if format == "json" {
@@ -271,7 +282,7 @@ fn rule_formats_write_the_golden_packs() -> TestResult {
     let golden = std::path::Path::new(DEPLOY_GOLDEN).join("arm/iochunt-xworm.json");
     assert_eq!(got.out, std::fs::read_to_string(golden)?);
 
-    let got = run(&["--format", "xdr", "--platform", "sentinel", FIXTURE]);
+    let got = run(&["--format", "xdr", FIXTURE]);
     assert_eq!(got.code, 2, "several detections need --out");
     assert!(
         got.err
@@ -280,9 +291,108 @@ fn rule_formats_write_the_golden_packs() -> TestResult {
         got.err
     );
     assert!(got.out.is_empty());
-    let got = run(&["--format", "arm", "--platform", "defender", FIXTURE]);
-    assert_eq!(got.code, 1);
-    assert!(got.err.contains("hunt: cannot write arm: "), "{}", got.err);
+    Ok(())
+}
+
+#[test]
+fn options_a_format_cannot_honour_are_refused_up_front() -> TestResult {
+    let file = std::env::temp_dir().join(format!("iochunt-hunt-file-{}", std::process::id()));
+    std::fs::write(&file, "x")?;
+    let file_arg = file.to_str().ok_or("path")?;
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--format", "arm", "--platform", "defender"],
+            "hunt: --format arm is Microsoft Sentinel content: use --platform sentinel or asim",
+        ),
+        (
+            &["--format", "sentinel-yaml", "--platform", "defender"],
+            "hunt: --format sentinel-yaml is Microsoft Sentinel content",
+        ),
+        (
+            &["--format", "watchlist", "--platform", "defender"],
+            "hunt: --format watchlist is Microsoft Sentinel content",
+        ),
+        (
+            &["--format", "xdr", "--platform", "sentinel"],
+            "hunt: --format xdr is Defender XDR content",
+        ),
+        (
+            &["--format", "xdr", "--window", "7d"],
+            "hunt: --window does not apply to --format xdr: a custom detection's lookback follows its run frequency",
+        ),
+        (
+            &["--format", "stix", "--window", "7d"],
+            "hunt: --window does not apply to --format stix\n",
+        ),
+        (
+            &["--format", "sentinel-yaml", "--window", "15d"],
+            r#"hunt: invalid --window for --format sentinel-yaml: query period "15d" is outside 5m to 14d"#,
+        ),
+        (&["--format", "stix", "--out", file_arg], "hunt: --out "),
+    ];
+    for (args, message) in cases {
+        let mut args = args.to_vec();
+        args.push(FIXTURE);
+        let got = run(&args);
+        assert_eq!(got.code, 2, "{args:?}: {}", got.err);
+        assert!(got.err.starts_with(message), "{args:?}: {}", got.err);
+        // Refused before any feed is read.
+        assert!(!got.err.contains(" records: "), "{args:?}: {}", got.err);
+        assert!(got.out.is_empty());
+    }
+    let got = run(&["--format", "stix", "--out", file_arg, FIXTURE]);
+    assert!(got.err.contains("is not a directory"), "{}", got.err);
+    std::fs::remove_file(&file)?;
+    Ok(())
+}
+
+#[test]
+fn window_sets_the_rules_query_period() -> TestResult {
+    let dir = out_dir("window")?;
+    let dir_arg = dir.to_str().ok_or("path")?;
+    let got = run(&[
+        "--format",
+        "sentinel-yaml",
+        "--window",
+        "2w",
+        "--out",
+        dir_arg,
+        FIXTURE,
+    ]);
+    assert_eq!(got.code, 0, "{}", got.err);
+    let written = names(&dir)?;
+    assert_eq!(written.len(), 28);
+    for name in &written {
+        let yaml = std::fs::read_to_string(dir.join(name))?;
+        assert!(yaml.contains("queryFrequency: \"1h\"\n"), "{name}: {yaml}");
+        assert!(yaml.contains("queryPeriod: \"14d\"\n"), "{name}: {yaml}");
+    }
+    // A second run with other options into the same directory says which
+    // files are not part of its pack.
+    let got = run(&["--format", "sentinel-yaml", "--out", dir_arg, FIXTURE]);
+    assert_eq!(got.code, 0, "{}", got.err);
+    assert!(
+        got.err.contains(&format!(
+            "warning: {dir_arg} holds 28 files this run did not write (such as "
+        )),
+        "{}",
+        got.err
+    );
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+#[test]
+fn deploy_formats_list_what_the_filters_left_out() -> TestResult {
+    let got = run(&["--format", "stix", "--min-confidence", "80", FIXTURE]);
+    assert_eq!(got.code, 0, "{}", got.err);
+    assert!(
+        got.err
+            .contains("excluded 192[.]3[.]171[.]227:8823: confidence 75 is below the minimum 80\n"),
+        "{}",
+        got.err
+    );
+    assert_eq!(got.err.matches("\nexcluded ").count(), 3);
     Ok(())
 }
 

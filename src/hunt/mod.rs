@@ -41,6 +41,7 @@ mod plan;
 
 pub use catalog::{Catalog, Field, Platform, TableSpec, UnknownPlatform};
 pub use plan::{
-    HuntError, HuntOptions, HuntPlan, HuntQuery, IocGroup, MATCH_TIER_COLUMN, MatchTier, Unhunted,
-    WATCHLIST_COLUMNS, WatchlistOptions, watchlist_row,
+    HuntError, HuntOptions, HuntPlan, HuntQuery, IocGroup, MATCH_TIER_COLUMN, MAX_WINDOW_DAYS,
+    MatchTier, Unhunted, WATCHLIST_COLUMNS, WatchlistOptions, WindowError, parse_window_days,
+    watchlist_row,
 };

@@ -333,6 +333,61 @@ impl HuntOptions {
     }
 }
 
+/// The longest hunt window [`parse_window_days`] accepts: ten years.
+pub const MAX_WINDOW_DAYS: u32 = 3650;
+
+/// Parses a hunt window written as days or weeks (`14d`, `2w`) into days,
+/// for [`HuntOptions::with_window_days`].
+///
+/// # Errors
+///
+/// [`WindowError::Syntax`] for anything but digits followed by `d` or `w`,
+/// [`WindowError::Range`] for a window under 1 day or over
+/// [`MAX_WINDOW_DAYS`].
+///
+/// ```
+/// use iochunt::hunt::{WindowError, parse_window_days};
+///
+/// assert_eq!(parse_window_days("14d"), Ok(14));
+/// assert_eq!(parse_window_days("2w"), Ok(14));
+/// assert!(matches!(parse_window_days("14"), Err(WindowError::Syntax(_))));
+/// assert!(matches!(parse_window_days("+14d"), Err(WindowError::Syntax(_))));
+/// assert!(matches!(parse_window_days("0d"), Err(WindowError::Range(_))));
+/// ```
+pub fn parse_window_days(text: &str) -> Result<u32, WindowError> {
+    let syntax = || WindowError::Syntax(text.to_owned());
+    let (digits, factor) = match text.as_bytes().last() {
+        Some(b'd') => (&text[..text.len() - 1], 1),
+        Some(b'w') => (&text[..text.len() - 1], 7),
+        _ => return Err(syntax()),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(syntax());
+    }
+    let range = || WindowError::Range(text.to_owned());
+    let days = digits
+        .parse::<u32>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .ok_or_else(range)?;
+    if days == 0 || days > MAX_WINDOW_DAYS {
+        return Err(range());
+    }
+    Ok(days)
+}
+
+/// Why [`parse_window_days`] refused a window.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WindowError {
+    /// Not digits followed by `d` or `w`.
+    #[error("window {0:?}: expected a number of days or weeks such as 14d or 2w")]
+    Syntax(String),
+    /// Under 1 day or over ten years.
+    #[error("window {0:?}: the window must be from 1 day to 3650 days")]
+    Range(String),
+}
+
 /// One generated hunting query.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HuntQuery {
