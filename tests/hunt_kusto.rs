@@ -140,3 +140,40 @@ fn budgeted_hunts_fit_a_sentinel_rule() {
     };
     check_plan("budget", &sample, Some(10_000));
 }
+
+#[test]
+fn hunts_of_every_shared_threatfox_file_pass_kusto_language_on_every_platform() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/threatfox");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        println!("skipped: {dir} is absent (the shared data folder is not beside the repo)");
+        return;
+    };
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x != "md"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "{files:?}");
+    let mut total = 0;
+    for file in &files {
+        let feed = iochunt::feed::FeedOptions::new()
+            .ingest_path(file)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let kept = iochunt::filter::Filter::new().apply(feed.accepted).kept;
+        assert!(!kept.is_empty(), "{}: nothing kept", file.display());
+        let name = file
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        for platform in Platform::ALL {
+            let plan = HuntPlan::build(&kept, Catalog::builtin(), &HuntOptions::new(platform))
+                .unwrap_or_else(|e| panic!("{name} {platform}: {e}"));
+            assert!(!plan.queries.is_empty(), "{name} {platform}: no query");
+            match check_plan(&format!("{name}-{platform}"), &plan, None) {
+                Some(n) => total += n,
+                None => return,
+            }
+        }
+    }
+    println!("{total} queries from the shared ThreatFox files passed Kusto.Language with 0 errors");
+}
