@@ -30,7 +30,7 @@ const USAGE: &str = "usage: soar [--platform sentinel|defender|asim] [--window 1
 const EXIT_USAGE: i32 = 2;
 
 /// The feed name the alert's indicators are attributed to.
-const SOURCE: &str = "alert";
+const SOURCE: &str = "alert text";
 
 /// One indicator found in the alert text.
 #[derive(Debug, Serialize)]

@@ -82,6 +82,8 @@ fn options_reach_the_plan_and_the_filter() -> TestResult {
         "confidence 75 is below the minimum 80"
     );
     assert_eq!(json["queries"].as_array().map(Vec::len), Some(0));
+    // Everything was filtered out, and the title still names what went in.
+    assert_eq!(json["title"], "ThreatFox: XWorm IOCs");
 
     let got = run(&["--window", "2w", "--platform", "asim", FIXTURE]);
     assert_eq!(got.code, 0, "{}", got.err);

@@ -229,10 +229,20 @@ fn an_empty_hunt_says_so() -> TestResult {
     let f = Filter::new()
         .min_confidence(Confidence::new(90)?)
         .apply([ind("evil.example.net", 10)?]);
-    let plan = plan(&f, Platform::Sentinel)?;
-    let md = Report::new(&f, &plan).to_string();
+    let sentinel = plan(&f, Platform::Sentinel)?;
+    let md = Report::new(&f, &sentinel).to_string();
     assert!(md.contains("No indicator is left to hunt for after filtering, so no query is planned. One indicator was excluded by the filters"));
-    assert!(md.contains("No query: no indicator can be hunted on this platform."));
+    assert!(md.contains("No query: no indicator is left after filtering."));
     assert!(!md.contains("```kql"));
+
+    // Kept, but no Defender XDR table has a SHA-512 column.
+    let sha512 = "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e";
+    let f = Filter::new().apply([ind(sha512, 80)?]);
+    let defender = plan(&f, Platform::Defender)?;
+    let md = Report::new(&f, &defender).to_string();
+    assert!(
+        md.contains("No query: no indicator can be hunted on this platform."),
+        "{md}"
+    );
     Ok(())
 }

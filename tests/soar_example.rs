@@ -71,7 +71,8 @@ fn an_alert_gives_its_indicators_and_a_hunt_pack() -> TestResult {
         report["excluded"][0]["reason"],
         "10.0.0.5 is in the private range 10.0.0.0/8"
     );
-    assert_eq!(report["indicators"][0]["sources"][0]["feed"], "alert");
+    assert_eq!(report["indicators"][0]["sources"][0]["feed"], "alert text");
+    assert_eq!(report["title"], "alert text IOCs");
     let queries = report["queries"].as_array().ok_or("queries")?;
     assert_eq!(queries.len(), 28);
     let dne = queries

@@ -114,7 +114,11 @@ impl Display for Report<'_> {
         writeln!(f, "## Hunting queries")?;
         writeln!(f)?;
         if plan.queries.is_empty() {
-            writeln!(f, "No query: no indicator can be hunted on this platform.")?;
+            if kept.is_empty() {
+                writeln!(f, "No query: no indicator is left after filtering.")?;
+            } else {
+                writeln!(f, "No query: no indicator can be hunted on this platform.")?;
+            }
             writeln!(f)?;
         } else {
             writeln!(

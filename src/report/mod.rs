@@ -224,10 +224,17 @@ impl<'a> Report<'a> {
     }
 
     /// The title: `"<feeds>: <families> IOCs"`, as in `ThreatFox: XWorm IOCs`.
+    ///
+    /// It names what went in, kept or excluded, so that a report whose
+    /// indicators were all filtered out still says which feed it covers.
     #[must_use]
     pub fn title(&self) -> String {
-        let feeds = feeds(&self.filtered.kept);
-        let families = families(&self.filtered.kept);
+        let input = || {
+            let excluded = self.filtered.excluded.iter().map(|e| &e.indicator);
+            self.filtered.kept.iter().chain(excluded)
+        };
+        let feeds = feeds(input());
+        let families = families(input());
         let feeds = if feeds.is_empty() {
             "Indicator list".to_owned()
         } else {
@@ -370,9 +377,9 @@ fn shortened(items: &[String], shown: usize) -> String {
 }
 
 /// Families by number of indicators, then name.
-fn families(kept: &[Indicator]) -> Vec<String> {
+fn families<'a>(indicators: impl IntoIterator<Item = &'a Indicator>) -> Vec<String> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for ind in kept {
+    for ind in indicators {
         if let Some(m) = &ind.malware {
             *counts.entry(m.display_name()).or_default() += 1;
         }
@@ -383,9 +390,9 @@ fn families(kept: &[Indicator]) -> Vec<String> {
 }
 
 /// Feed names, printable, by number of indicators, then name.
-fn feeds(kept: &[Indicator]) -> Vec<String> {
+fn feeds<'a>(indicators: impl IntoIterator<Item = &'a Indicator>) -> Vec<String> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for ind in kept {
+    for ind in indicators {
         for s in &ind.sources {
             *counts.entry(s.feed.as_str()).or_default() += 1;
         }
