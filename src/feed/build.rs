@@ -29,10 +29,14 @@ pub(crate) fn declared_kind(ioc_type: &str) -> Option<IocKind> {
 
 /// Builds the indicator; `feed` names the source. On failure the record's
 /// id and value come back with the reason.
+///
+/// Boxed from the start, as [`Record`](super::Record) holds it: an
+/// `Indicator` is a few hundred bytes, and building it in place saves
+/// copying it from one stack frame to the next and then to the heap.
 pub(crate) fn indicator(
     raw: RawRecord<'_>,
     feed: &str,
-) -> Result<Indicator, (RejectReason, Option<String>, String)> {
+) -> Result<Box<Indicator>, (RejectReason, Option<String>, String)> {
     match checked(&raw) {
         Ok(parts) => Ok(assemble(raw, parts, feed)),
         Err(reason) => Err((reason, raw.id.map(Cow::into_owned), raw.value.into_owned())),
@@ -93,8 +97,8 @@ fn checked(raw: &RawRecord<'_>) -> Result<Parts, RejectReason> {
     })
 }
 
-fn assemble(raw: RawRecord<'_>, parts: Parts, feed: &str) -> Indicator {
-    let mut ind = Indicator::new(parts.ioc);
+fn assemble(raw: RawRecord<'_>, parts: Parts, feed: &str) -> Box<Indicator> {
+    let mut ind = Box::new(Indicator::new(parts.ioc));
     // One insert per tag: collecting into the set would first gather and
     // sort a list, for the two or three tags a record has.
     for tag in raw.tags() {
