@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
-use jiff::tz::TimeZone;
+use jiff::tz::Offset;
 use url::Url;
 
 use super::RejectReason;
@@ -29,10 +29,14 @@ pub(crate) fn declared_kind(ioc_type: &str) -> Option<IocKind> {
 
 /// Builds the indicator; `feed` names the source. On failure the record's
 /// id and value come back with the reason.
+///
+/// Boxed from the start, as [`Record`](super::Record) holds it: an
+/// `Indicator` is a few hundred bytes, and building it in place saves
+/// copying it from one stack frame to the next and then to the heap.
 pub(crate) fn indicator(
     raw: RawRecord<'_>,
     feed: &str,
-) -> Result<Indicator, (RejectReason, Option<String>, String)> {
+) -> Result<Box<Indicator>, (RejectReason, Option<String>, String)> {
     match checked(&raw) {
         Ok(parts) => Ok(assemble(raw, parts, feed)),
         Err(reason) => Err((reason, raw.id.map(Cow::into_owned), raw.value.into_owned())),
@@ -93,8 +97,13 @@ fn checked(raw: &RawRecord<'_>) -> Result<Parts, RejectReason> {
     })
 }
 
-fn assemble(raw: RawRecord<'_>, parts: Parts, feed: &str) -> Indicator {
-    let mut ind = Indicator::new(parts.ioc);
+fn assemble(raw: RawRecord<'_>, parts: Parts, feed: &str) -> Box<Indicator> {
+    let mut ind = Box::new(Indicator::new(parts.ioc));
+    // One insert per tag: collecting into the set would first gather and
+    // sort a list, for the two or three tags a record has.
+    for tag in raw.tags() {
+        ind.tags.insert(tag.to_owned());
+    }
     if let Some(t) = raw.threat_type.as_deref() {
         ind.threat_type = ThreatType::from(t);
     }
@@ -117,7 +126,6 @@ fn assemble(raw: RawRecord<'_>, parts: Parts, feed: &str) -> Indicator {
     ind.is_compromised = parts.is_compromised;
     ind.reference = parts.reference;
     ind.reporter = raw.reporter.filter(|r| !is_null(r)).map(Cow::into_owned);
-    ind.tags = raw.tags.into_iter().map(Cow::into_owned).collect();
     let mut source = Source::new(feed);
     source.record_id = raw.id.map(Cow::into_owned);
     ind.sources.insert(source);
@@ -143,7 +151,8 @@ pub(crate) fn timestamp(
         .or_else(|| t.strip_suffix(" (UTC)"))
         .unwrap_or(t);
     if let Some(dt) = civil(t).or_else(|| t.parse::<DateTime>().ok()) {
-        return TimeZone::UTC.to_timestamp(dt).map(Some).map_err(|_| err());
+        // UTC as a fixed offset: no time zone rules to consult.
+        return Offset::UTC.to_timestamp(dt).map(Some).map_err(|_| err());
     }
     t.parse::<Timestamp>().map(Some).map_err(|_| err())
 }

@@ -785,7 +785,7 @@ impl<R: Read> Iterator for FeedReader<R> {
             Ok(raw) => match build::indicator(raw, &self.feed) {
                 Ok(indicator) => Record::Accepted {
                     position,
-                    indicator: Box::new(indicator),
+                    indicator,
                 },
                 Err((reason, record_id, raw)) => Record::Rejected(Rejected {
                     position,

@@ -27,6 +27,17 @@ pub(crate) struct RawRecord<'a> {
     pub reference: Option<Cow<'a, str>>,
     pub reporter: Option<Cow<'a, str>>,
     pub tags: Vec<Cow<'a, str>>,
+    /// Tags still joined by commas as a CSV row holds them, split only when
+    /// the indicator is built, so a row costs no list of its own.
+    pub joined_tags: Option<&'a str>,
+}
+
+impl<'a> RawRecord<'a> {
+    /// Every tag, trimmed and non-empty: the listed ones, then the joined ones.
+    pub(crate) fn tags(&self) -> impl Iterator<Item = &str> {
+        let joined = self.joined_tags.into_iter().flat_map(list_items);
+        self.tags.iter().map(|t| t.as_ref()).chain(joined)
+    }
 }
 
 /// ThreatFox record as found in API responses (`get_iocs`, `search_ioc`, …),
@@ -82,6 +93,7 @@ impl JsonRecord {
             reference: own(self.reference),
             reporter: own(self.reporter),
             tags: self.tags.into_iter().map(Cow::Owned).collect(),
+            joined_tags: None,
         }
     }
 }
@@ -185,25 +197,54 @@ pub(crate) fn split_list(v: &str) -> Vec<String> {
     if is_null(v) {
         return Vec::new();
     }
-    v.split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .collect()
+    list_items(v).map(str::to_owned).collect()
+}
+
+/// The items of a comma-joined list, trimmed, without empty ones.
+///
+/// `str::split(',')` and `str::trim` are general (a char searcher, Unicode
+/// white space at both ends); the lists here are short ASCII, where a byte
+/// scan and `trim` below decide almost at once. The items are the same.
+pub(crate) fn list_items(v: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(v);
+    std::iter::from_fn(move || {
+        loop {
+            let text = rest?;
+            let item = match text.bytes().position(|b| b == b',') {
+                Some(i) => {
+                    rest = Some(&text[i + 1..]);
+                    &text[..i]
+                }
+                None => {
+                    rest = None;
+                    text
+                }
+            };
+            let item = trim(item);
+            if !item.is_empty() {
+                return Some(item);
+            }
+        }
+    })
+}
+
+/// `str::trim`, answered from the end bytes when they are plain ASCII.
+fn trim(v: &str) -> &str {
+    // Every Unicode white space character is ASCII white space or starts
+    // with a byte of 0x80 or more.
+    let plain = |b: u8| b.is_ascii_graphic();
+    match v.as_bytes() {
+        [first, .., last] if plain(*first) && plain(*last) => v,
+        [only] if plain(*only) => v,
+        _ => v.trim(),
+    }
 }
 
 /// The null markers used by abuse.ch exports.
 pub(crate) fn is_null(v: &str) -> bool {
-    // Most values are long and not padded: decide on the length first.
-    let v = if v.len() > 6
-        && !v.starts_with(char::is_whitespace)
-        && !v.ends_with(char::is_whitespace)
-    {
-        return false;
-    } else {
-        v.trim()
-    };
-    matches!(v, "" | "None" | "none" | "null" | "n/a" | "N/A")
+    // Most values are long or unpadded: no marker is longer than four bytes.
+    let v = trim(v);
+    v.len() <= 4 && matches!(v, "" | "None" | "none" | "null" | "n/a" | "N/A")
 }
 
 /// Column layouts of the CSV dialects we know.
@@ -386,18 +427,8 @@ impl ColumnMap {
             is_compromised: get(self.is_compromised),
             reference: get(self.reference),
             reporter: get(self.reporter),
-            tags: self
-                .tags
-                .and_then(&field)
-                .filter(|v| !is_null(v))
-                .map(|t| {
-                    t.split(',')
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty())
-                        .map(Cow::Borrowed)
-                        .collect()
-                })
-                .unwrap_or_default(),
+            tags: Vec::new(),
+            joined_tags: self.tags.and_then(&field).filter(|v| !is_null(v)),
         };
         match self.columns {
             Columns::ThreatFox => {}
@@ -470,7 +501,10 @@ mod tests {
         assert_eq!(raw.last_seen, None);
         assert_eq!(raw.reference, None);
         assert_eq!(raw.malware_alias.as_deref(), Some("Agentemis,BEACON"));
-        assert_eq!(raw.tags, vec!["CobaltStrike", "cs-watermark-987654321"]);
+        assert_eq!(
+            raw.tags().collect::<Vec<_>>(),
+            ["CobaltStrike", "cs-watermark-987654321"]
+        );
         assert_eq!(raw.is_compromised.as_deref(), Some("False"));
     }
 }
