@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::notation::{self, Marker, Repl, lex_at, next_trigger};
+use super::notation::{self, Marker, Repl, Triggers, lex_at};
 use super::valid;
 
 /// One rewrite of the source: `start..end` becomes `repl`.
@@ -45,7 +45,8 @@ fn for_each_edit_depth(src: &str, f: &mut dyn FnMut(usize, usize, &str), depth: 
     // the last trigger that was no marker: a rewrite next to it may make one
     let mut last_fail = usize::MAX;
     let mut ahead = Ahead::default();
-    while let Some(t) = next_trigger(b, pos) {
+    let mut triggers = Triggers::new(b);
+    while let Some(t) = triggers.next(pos) {
         markers.clear();
         if lex_at(b, t, &mut markers).is_none() {
             if b[t] != b':' {
