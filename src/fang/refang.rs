@@ -42,16 +42,11 @@ fn for_each_edit_depth(src: &str, f: &mut dyn FnMut(usize, usize, &str), depth: 
     let mut edits: Vec<Edit> = Vec::new();
     let mut region_out = String::new();
     let mut scratch = Scratch::default();
-    // the last trigger that was no marker: a rewrite next to it may make one
-    let mut last_fail = usize::MAX;
     let mut ahead = Ahead::default();
     let mut triggers = Triggers::new(b);
     while let Some(t) = triggers.next(pos) {
         markers.clear();
         if lex_at(b, t, &mut markers).is_none() {
-            if b[t] != b':' {
-                last_fail = t;
-            }
             pos = t + 1;
             // stay on a character boundary: the region search starts at `pos`
             while pos < b.len() && (b[pos] & 0xC0) == 0x80 {
@@ -61,9 +56,7 @@ fn for_each_edit_depth(src: &str, f: &mut dyn FnMut(usize, usize, &str), depth: 
         }
         // Fast path: unambiguous markers need no region, unless a marker that
         // follows in the same token needs one (checked by its own trigger).
-        if markers.iter().all(|m| !m.weak)
-            && (last_fail == usize::MAX || last_fail < word_start(b, pos, t))
-        {
+        if markers.iter().all(|m| !m.weak) {
             let end = markers.last().map_or(t + 1, |m| m.end);
             if !ahead.weak(b, end) {
                 markers.iter().for_each(|m| {
@@ -82,8 +75,11 @@ fn for_each_edit_depth(src: &str, f: &mut dyn FnMut(usize, usize, &str), depth: 
                 continue;
             }
         }
+        // A trigger that was no marker is never in the region of a later one:
+        // the region starts at `pos`, after it, or earlier only at the space or
+        // the scheme word of a marker found at `t`, which hold no trigger that
+        // can fail but `:`.
         let (rs, re, failed) = region(b, pos, t, &mut markers);
-        let failed = failed || (last_fail != usize::MAX && last_fail >= rs);
         edits.clear();
         decide(src, &markers, &mut scratch, &mut |e| edits.push(e));
         pos = re.max(t + 1);
@@ -196,15 +192,6 @@ fn compose(
     for e in edits.get(next_edit..).unwrap_or_default() {
         f(e.start, e.end, e.text(src));
     }
-}
-
-/// Start of the whitespace-free word holding `t`, not before `lo`.
-fn word_start(b: &[u8], lo: usize, t: usize) -> usize {
-    let mut s = t;
-    while s > lo && !is_space(b[s - 1]) {
-        s -= 1;
-    }
-    s
 }
 
 /// For [`Ahead`]: 1 ends a word (ASCII white space), 2 may start a weak marker.
