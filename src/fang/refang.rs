@@ -35,7 +35,13 @@ pub(crate) fn for_each_edit(src: &str, mut f: impl FnMut(usize, usize, &str)) {
 /// How many times a rewritten region is refanged again before it is final.
 const MAX_DEPTH: u8 = 3;
 
-fn for_each_edit_depth(src: &str, f: &mut dyn FnMut(usize, usize, &str), depth: u8) {
+/// Generic over `F` so that the caller's closure is inlined into the scan (it
+/// runs once per edit); the rare second pass uses `dyn`, which also bounds the
+/// instantiations of this recursive function.
+fn for_each_edit_depth<F>(src: &str, f: &mut F, depth: u8)
+where
+    F: FnMut(usize, usize, &str) + ?Sized,
+{
     let b = src.as_bytes();
     let mut pos = 0;
     let mut markers: Vec<Marker> = Vec::new();
@@ -106,15 +112,23 @@ fn for_each_edit_depth(src: &str, f: &mut dyn FnMut(usize, usize, &str), depth: 
         }
         region_out.push_str(&src[copied..re]);
         let mut second: Vec<(usize, usize, String)> = Vec::new();
-        for_each_edit_depth(
-            &region_out,
-            &mut |a, z, r| second.push((a, z, r.to_string())),
-            depth + 1,
-        );
+        let collect: &mut dyn FnMut(usize, usize, &str) =
+            &mut |a, z, r| second.push((a, z, r.to_string()));
+        for_each_edit_depth(&region_out, collect, depth + 1);
         if second.is_empty() {
             edits.iter().for_each(|e| f(e.start, e.end, e.text(src)));
         } else {
-            compose(src, rs, &edits, &spans, &region_out, &second, f);
+            compose(
+                src,
+                rs,
+                &edits,
+                &spans,
+                &region_out,
+                &second,
+                &mut |a, z, r| {
+                    f(a, z, r);
+                },
+            );
         }
     }
 }
@@ -420,7 +434,12 @@ fn refang_depth(src: &str, depth: u8) -> Cow<'_, str> {
         &mut |start, end, repl| {
             let o = out.get_or_insert_with(|| String::with_capacity(src.len()));
             o.push_str(&src[copied..start]);
-            o.push_str(repl);
+            // most replacements are one ASCII byte (`.`, `:`, `@`): pushing it
+            // is cheaper than a copy of unknown length
+            match repl.as_bytes() {
+                &[c] => o.push(char::from(c)),
+                _ => o.push_str(repl),
+            }
             copied = end;
         },
         depth,
