@@ -126,6 +126,7 @@ fn before(b: &[u8], i: usize) -> u8 {
 }
 
 /// Is the character ending just before byte `i` an indicator (label) character?
+#[inline]
 pub(crate) fn label_before(b: &[u8], i: usize) -> bool {
     let c = before(b, i);
     if c < 0x80 {
@@ -135,6 +136,7 @@ pub(crate) fn label_before(b: &[u8], i: usize) -> bool {
 }
 
 /// Is the character starting at byte `i` an indicator (label) character?
+#[inline]
 pub(crate) fn label_at(b: &[u8], i: usize) -> bool {
     let c = at(b, i);
     if c < 0x80 {
@@ -402,11 +404,45 @@ pub(crate) fn spaced_candidate(b: &[u8], i: usize) -> bool {
 
 /// Recognise the marker(s) at byte `i`, pushing them on `out` in source order.
 /// Returns the end of the last marker pushed, or `None` if there is none.
+///
+/// The answer for most triggers is decided here, inlined into the scan: in
+/// prose a trigger is most often no marker (`During`, `Note:`, `[1]`, `C:\\`),
+/// which the next byte shows, and the commonest marker is a glued `[.]`.
+#[inline]
 pub(crate) fn lex_at(b: &[u8], i: usize, out: &mut Vec<Marker>) -> Option<usize> {
+    let n = at(b, i + 1);
+    let none = match at(b, i) {
+        b'[' if n == b'.' && at(b, i + 2) == b']' => {
+            // what bracketed and bracket_marker decide for a glued `[.]`
+            if label_before(b, i) || is_close(before(b, i)) {
+                out.push(Marker {
+                    start: i,
+                    end: i + 3,
+                    repl: Repl::Str("."),
+                    weak: false,
+                });
+                return Some(i + 3);
+            }
+            false
+        }
+        b'[' | b'(' | b'{' => !AFTER_OPEN[n as usize],
+        b':' => !matches!(n, b'/' | b'\\'),
+        // caps_word needs `DOT` or `AT`
+        b'D' => n != b'O',
+        b'A' => n != b'T',
+        // bracketed needs `\[`, the escaped dot `\.`
+        b'\\' => !matches!(n, b'[' | b'.'),
+        // bracketed needs `<.` or `< `
+        b'<' => !matches!(n, b'.' | b' '),
+        _ => false,
+    };
+    if none { None } else { lex_marker(b, i, out) }
+}
+
+/// [`lex_at`] past its early exits.
+fn lex_marker(b: &[u8], i: usize, out: &mut Vec<Marker>) -> Option<usize> {
     let c = at(b, i);
     match c {
-        b'[' | b'(' | b'{' if !AFTER_OPEN[at(b, i + 1) as usize] => None,
-        b':' if !matches!(at(b, i + 1), b'/' | b'\\') => None,
         b'[' | b'(' | b'{' | b'<' | b'\\' | 0xEF => {
             if let Some((k, e)) = bracketed(b, i) {
                 return bracket_marker(b, i, k, e, out);
