@@ -227,6 +227,33 @@ static AHEAD_STOP: [u8; 256] = {
     t
 };
 
+/// The first byte at or after `i` with a non-zero [`AHEAD_STOP`], or `b.len()`.
+///
+/// Eight bytes at a time: the rest of an indicator is mostly ASCII letters,
+/// digits and punctuation, none of which is flagged below.
+fn next_stop(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // high bit of each byte of `x` below `n` (n <= 0x80); a byte above the
+    // lowest flagged one may be flagged wrongly, the lowest one never is
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    let equal = |x: u64, c: u8| below(x ^ (ONES * u64::from(c)), 1);
+    while let Some(w) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let w = u64::from_le_bytes(*w);
+        // white space is below 0x21; the control characters also flagged are
+        // told apart by the bytewise scan
+        let flags = below(w, 0x21) | equal(w, b'\\') | equal(w, b'D') | equal(w, b'A') | (w & HIGH);
+        if flags != 0 {
+            i += (flags.trailing_zeros() / 8) as usize;
+            break;
+        }
+        i += 8;
+    }
+    b.get(i..)
+        .and_then(|rest| rest.iter().position(|&c| AHEAD_STOP[c as usize] != 0))
+        .map_or(b.len(), |p| i + p)
+}
+
 /// Whether the rest of a word holds a trigger that is not a plain bracketed
 /// marker (a weak marker or a failed trigger could need the region around it,
 /// and that region would then start too late). The answer is cached per word so
@@ -244,11 +271,7 @@ impl Ahead {
         if self.from <= i && i <= self.until && self.until > 0 {
             return self.hit;
         }
-        let rest = b.get(i..).unwrap_or_default();
-        let k = rest
-            .iter()
-            .position(|&c| AHEAD_STOP[c as usize] != 0)
-            .map_or(b.len(), |p| i + p);
+        let k = next_stop(b, i);
         if k < b.len() && AHEAD_STOP[b[k] as usize] == 2 {
             *self = Ahead {
                 from: i,
@@ -449,6 +472,43 @@ fn refang_depth(src: &str, depth: u8) -> Cow<'_, str> {
         Some(mut o) => {
             o.push_str(&src[copied..]);
             Cow::Owned(o)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word-at-a-time search stops where a bytewise one does, whatever
+    /// precedes the stop in its eight-byte word.
+    #[test]
+    fn next_stop_matches_a_bytewise_scan() {
+        let stops = [
+            " ", "\t", "\n", "\r", "\x0c", "\\", "D", "A", "é", "\u{200b}",
+        ];
+        let fillers = [
+            "",
+            "a",
+            "x.y-z_",
+            "\x01",
+            "\x1f!",
+            "abcdefghijklmnop",
+            "B@C[",
+        ];
+        for stop in stops {
+            for pre in fillers {
+                for post in fillers {
+                    let text = format!("{pre}{stop}{post}{pre}");
+                    let b = text.as_bytes();
+                    for i in 0..=b.len() {
+                        let want = (i..b.len())
+                            .find(|&k| AHEAD_STOP[b[k] as usize] != 0)
+                            .unwrap_or(b.len());
+                        assert_eq!(next_stop(b, i), want, "{text:?} from {i}");
+                    }
+                }
+            }
         }
     }
 }
