@@ -267,10 +267,16 @@ struct Ahead {
 }
 
 impl Ahead {
+    /// Inlined for the cached answer: most markers share a word with another.
+    #[inline]
     fn weak(&mut self, b: &[u8], i: usize) -> bool {
         if self.from <= i && i <= self.until && self.until > 0 {
             return self.hit;
         }
+        self.scan(b, i)
+    }
+
+    fn scan(&mut self, b: &[u8], i: usize) -> bool {
         let k = next_stop(b, i);
         if k < b.len() && AHEAD_STOP[b[k] as usize] == 2 {
             *self = Ahead {
