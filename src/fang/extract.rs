@@ -492,8 +492,12 @@ fn classify(
     if t.is_empty() || depth > 4 {
         return;
     }
-    // without a dot, colon, `@` or `|` only a hash can be in the token
+    // without a dot, colon, `@` or `|` only a hash can be in the token, and
+    // none fits in most words of prose
     if !t.contains(['.', ':', '@', '|']) {
+        if t.len() < 32 {
+            return;
+        }
         for piece in t.split(|c: char| !c.is_ascii_hexdigit()) {
             if matches!(piece.len(), 32 | 40 | 64 | 96 | 128) {
                 if let Ok(ioc @ Ioc::Hash(_)) = Ioc::parse(piece) {

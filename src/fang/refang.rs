@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::notation::{self, Marker, Repl, lex_at, next_trigger};
+use super::notation::{self, Marker, Repl, Triggers, lex_at};
 use super::valid;
 
 /// One rewrite of the source: `start..end` becomes `repl`.
@@ -35,22 +35,24 @@ pub(crate) fn for_each_edit(src: &str, mut f: impl FnMut(usize, usize, &str)) {
 /// How many times a rewritten region is refanged again before it is final.
 const MAX_DEPTH: u8 = 3;
 
-fn for_each_edit_depth(src: &str, f: &mut dyn FnMut(usize, usize, &str), depth: u8) {
+/// Generic over `F` so that the caller's closure is inlined into the scan (it
+/// runs once per edit); the rare second pass uses `dyn`, which also bounds the
+/// instantiations of this recursive function.
+fn for_each_edit_depth<F>(src: &str, f: &mut F, depth: u8)
+where
+    F: FnMut(usize, usize, &str) + ?Sized,
+{
     let b = src.as_bytes();
     let mut pos = 0;
     let mut markers: Vec<Marker> = Vec::new();
     let mut edits: Vec<Edit> = Vec::new();
     let mut region_out = String::new();
     let mut scratch = Scratch::default();
-    // the last trigger that was no marker: a rewrite next to it may make one
-    let mut last_fail = usize::MAX;
     let mut ahead = Ahead::default();
-    while let Some(t) = next_trigger(b, pos) {
+    let mut triggers = Triggers::new(b);
+    while let Some(t) = triggers.next(pos) {
         markers.clear();
         if lex_at(b, t, &mut markers).is_none() {
-            if b[t] != b':' {
-                last_fail = t;
-            }
             pos = t + 1;
             // stay on a character boundary: the region search starts at `pos`
             while pos < b.len() && (b[pos] & 0xC0) == 0x80 {
@@ -60,9 +62,7 @@ fn for_each_edit_depth(src: &str, f: &mut dyn FnMut(usize, usize, &str), depth: 
         }
         // Fast path: unambiguous markers need no region, unless a marker that
         // follows in the same token needs one (checked by its own trigger).
-        if markers.iter().all(|m| !m.weak)
-            && (last_fail == usize::MAX || last_fail < word_start(b, pos, t))
-        {
+        if markers.iter().all(|m| !m.weak) {
             let end = markers.last().map_or(t + 1, |m| m.end);
             if !ahead.weak(b, end) {
                 markers.iter().for_each(|m| {
@@ -81,8 +81,11 @@ fn for_each_edit_depth(src: &str, f: &mut dyn FnMut(usize, usize, &str), depth: 
                 continue;
             }
         }
+        // A trigger that was no marker is never in the region of a later one:
+        // the region starts at `pos`, after it, or earlier only at the space or
+        // the scheme word of a marker found at `t`, which hold no trigger that
+        // can fail but `:`.
         let (rs, re, failed) = region(b, pos, t, &mut markers);
-        let failed = failed || (last_fail != usize::MAX && last_fail >= rs);
         edits.clear();
         decide(src, &markers, &mut scratch, &mut |e| edits.push(e));
         pos = re.max(t + 1);
@@ -109,15 +112,23 @@ fn for_each_edit_depth(src: &str, f: &mut dyn FnMut(usize, usize, &str), depth: 
         }
         region_out.push_str(&src[copied..re]);
         let mut second: Vec<(usize, usize, String)> = Vec::new();
-        for_each_edit_depth(
-            &region_out,
-            &mut |a, z, r| second.push((a, z, r.to_string())),
-            depth + 1,
-        );
+        let collect: &mut dyn FnMut(usize, usize, &str) =
+            &mut |a, z, r| second.push((a, z, r.to_string()));
+        for_each_edit_depth(&region_out, collect, depth + 1);
         if second.is_empty() {
             edits.iter().for_each(|e| f(e.start, e.end, e.text(src)));
         } else {
-            compose(src, rs, &edits, &spans, &region_out, &second, f);
+            compose(
+                src,
+                rs,
+                &edits,
+                &spans,
+                &region_out,
+                &second,
+                &mut |a, z, r| {
+                    f(a, z, r);
+                },
+            );
         }
     }
 }
@@ -197,15 +208,6 @@ fn compose(
     }
 }
 
-/// Start of the whitespace-free word holding `t`, not before `lo`.
-fn word_start(b: &[u8], lo: usize, t: usize) -> usize {
-    let mut s = t;
-    while s > lo && !is_space(b[s - 1]) {
-        s -= 1;
-    }
-    s
-}
-
 /// For [`Ahead`]: 1 ends a word (ASCII white space), 2 may start a weak marker.
 static AHEAD_STOP: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -225,6 +227,33 @@ static AHEAD_STOP: [u8; 256] = {
     t
 };
 
+/// The first byte at or after `i` with a non-zero [`AHEAD_STOP`], or `b.len()`.
+///
+/// Eight bytes at a time: the rest of an indicator is mostly ASCII letters,
+/// digits and punctuation, none of which is flagged below.
+fn next_stop(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // high bit of each byte of `x` below `n` (n <= 0x80); a byte above the
+    // lowest flagged one may be flagged wrongly, the lowest one never is
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    let equal = |x: u64, c: u8| below(x ^ (ONES * u64::from(c)), 1);
+    while let Some(w) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let w = u64::from_le_bytes(*w);
+        // white space is below 0x21; the control characters also flagged are
+        // told apart by the bytewise scan
+        let flags = below(w, 0x21) | equal(w, b'\\') | equal(w, b'D') | equal(w, b'A') | (w & HIGH);
+        if flags != 0 {
+            i += (flags.trailing_zeros() / 8) as usize;
+            break;
+        }
+        i += 8;
+    }
+    b.get(i..)
+        .and_then(|rest| rest.iter().position(|&c| AHEAD_STOP[c as usize] != 0))
+        .map_or(b.len(), |p| i + p)
+}
+
 /// Whether the rest of a word holds a trigger that is not a plain bracketed
 /// marker (a weak marker or a failed trigger could need the region around it,
 /// and that region would then start too late). The answer is cached per word so
@@ -238,15 +267,17 @@ struct Ahead {
 }
 
 impl Ahead {
+    /// Inlined for the cached answer: most markers share a word with another.
+    #[inline]
     fn weak(&mut self, b: &[u8], i: usize) -> bool {
         if self.from <= i && i <= self.until && self.until > 0 {
             return self.hit;
         }
-        let rest = b.get(i..).unwrap_or_default();
-        let k = rest
-            .iter()
-            .position(|&c| AHEAD_STOP[c as usize] != 0)
-            .map_or(b.len(), |p| i + p);
+        self.scan(b, i)
+    }
+
+    fn scan(&mut self, b: &[u8], i: usize) -> bool {
+        let k = next_stop(b, i);
         if k < b.len() && AHEAD_STOP[b[k] as usize] == 2 {
             *self = Ahead {
                 from: i,
@@ -432,7 +463,12 @@ fn refang_depth(src: &str, depth: u8) -> Cow<'_, str> {
         &mut |start, end, repl| {
             let o = out.get_or_insert_with(|| String::with_capacity(src.len()));
             o.push_str(&src[copied..start]);
-            o.push_str(repl);
+            // most replacements are one ASCII byte (`.`, `:`, `@`): pushing it
+            // is cheaper than a copy of unknown length
+            match repl.as_bytes() {
+                &[c] => o.push(char::from(c)),
+                _ => o.push_str(repl),
+            }
             copied = end;
         },
         depth,
@@ -442,6 +478,43 @@ fn refang_depth(src: &str, depth: u8) -> Cow<'_, str> {
         Some(mut o) => {
             o.push_str(&src[copied..]);
             Cow::Owned(o)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word-at-a-time search stops where a bytewise one does, whatever
+    /// precedes the stop in its eight-byte word.
+    #[test]
+    fn next_stop_matches_a_bytewise_scan() {
+        let stops = [
+            " ", "\t", "\n", "\r", "\x0c", "\\", "D", "A", "é", "\u{200b}",
+        ];
+        let fillers = [
+            "",
+            "a",
+            "x.y-z_",
+            "\x01",
+            "\x1f!",
+            "abcdefghijklmnop",
+            "B@C[",
+        ];
+        for stop in stops {
+            for pre in fillers {
+                for post in fillers {
+                    let text = format!("{pre}{stop}{post}{pre}");
+                    let b = text.as_bytes();
+                    for i in 0..=b.len() {
+                        let want = (i..b.len())
+                            .find(|&k| AHEAD_STOP[b[k] as usize] != 0)
+                            .unwrap_or(b.len());
+                        assert_eq!(next_stop(b, i), want, "{text:?} from {i}");
+                    }
+                }
+            }
         }
     }
 }
