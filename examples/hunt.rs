@@ -25,6 +25,7 @@
 //! honour, and unreadable or unrecognised files exit with status 2; a run
 //! in which every record was rejected exits with status 1.
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -34,9 +35,9 @@ use iochunt::deploy::stix::{self, ExportOptions};
 use iochunt::deploy::{arm, watchlist, xdr};
 use iochunt::feed::FeedOptions;
 use iochunt::filter::{Filter, Filtered};
-use iochunt::hunt::{Catalog, HuntOptions, HuntPlan, Platform, parse_window_days};
+use iochunt::hunt::{Catalog, HuntOptions, HuntPlan, Platform, Unhunted, parse_window_days};
 use iochunt::report::Report;
-use iochunt::{Confidence, Indicator};
+use iochunt::{Confidence, Indicator, Ioc};
 
 const USAGE: &str = "usage: hunt [--min-confidence N] [--platform sentinel|defender|asim] \
 [--format markdown|json|kql|sentinel-yaml|arm|xdr|stix|watchlist|misp] [--window 14d] \
@@ -424,15 +425,20 @@ fn deploy(
         )
     };
     let rule_options = rule_options(args.window_days);
-    let rules = || sentinel::analytics_rules(kept, catalog, options, &rule_options);
+    // The rules' own plan, so that what it leaves out can be named.
+    let mut rules = || -> Result<Vec<sentinel::AnalyticsRule>, Failure> {
+        let plan = HuntPlan::build(kept, catalog, &sentinel::rule_hunt_options(options))
+            .map_err(|e| failed(&e))?;
+        left_out(err, format, &plan.unhunted)?;
+        sentinel::from_plan(&plan, catalog, kept, &rule_options).map_err(|e| failed(&e))
+    };
     let files = match format {
-        OutputFormat::SentinelYaml => rules()
-            .map_err(|e| failed(&e))?
+        OutputFormat::SentinelYaml => rules()?
             .iter()
             .map(|r| OutFile::new(r.file_name(), r.to_yaml()))
             .collect(),
         OutputFormat::Arm => {
-            let rules = rules().map_err(|e| failed(&e))?;
+            let rules = rules()?;
             vec![OutFile::json(
                 "iochunt-analytics-rules.json",
                 &arm::template(&rules),
@@ -447,6 +453,32 @@ fn deploy(
                     "xdr: no detection for {table}: it has no entity column"
                 )
                 .map_err(log_err)?;
+            }
+            // The detections' plan, to name what no detection covers.
+            let mut defender = options.clone();
+            defender.platform = Platform::Defender;
+            let plan = HuntPlan::build(kept, catalog, &defender).map_err(|e| failed(&e))?;
+            left_out(err, format, &plan.unhunted)?;
+            let in_detections: HashSet<&Ioc> = plan
+                .queries
+                .iter()
+                .filter(|q| !pack.skipped.contains(&q.table))
+                .flat_map(|q| q.iocs.iter())
+                .collect();
+            for q in plan
+                .queries
+                .iter()
+                .filter(|q| pack.skipped.contains(&q.table))
+            {
+                for ioc in q.iocs.iter().filter(|i| !in_detections.contains(i)) {
+                    writeln!(
+                        err,
+                        "not in the xdr output: {}: hunted only in {}, which has no entity column",
+                        ioc.defanged(),
+                        q.table
+                    )
+                    .map_err(log_err)?;
+                }
             }
             pack.rules
                 .iter()
@@ -466,6 +498,7 @@ fn deploy(
             // Every indicator set goes to a watchlist, whatever its size.
             let options = options.clone().with_watchlist_over(0);
             let plan = HuntPlan::build(kept, catalog, &options).map_err(|e| failed(&e))?;
+            left_out(err, format, &plan.unhunted)?;
             let lists = watchlist::watchlists(&plan, kept).map_err(|e| failed(&e))?;
             let mut files = Vec::new();
             for w in &lists {
@@ -491,6 +524,34 @@ fn deploy(
     let plural = if files.len() == 1 { "" } else { "s" };
     writeln!(err, "{}: {} file{plural}", format.name(), files.len()).map_err(log_err)?;
     Ok(files)
+}
+
+/// Names on stderr the indicators the plan behind `format` leaves out.
+fn left_out(
+    err: &mut dyn Write,
+    format: OutputFormat,
+    unhunted: &[Unhunted],
+) -> Result<(), Failure> {
+    for u in unhunted {
+        writeln!(
+            err,
+            "not in the {} output: {}: {}",
+            format.name(),
+            shortened(&u.ioc.defanged().to_string()),
+            u.reason
+        )
+        .map_err(log_err)?;
+    }
+    Ok(())
+}
+
+/// `text` cut to a length that fits a log line, saying how long it was.
+fn shortened(text: &str) -> String {
+    const SHOWN: usize = 120;
+    match text.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}... ({} characters)", &text[..cut], text.chars().count()),
+        None => text.to_owned(),
+    }
 }
 
 /// The time stamped on STIX and MISP content: the newest first or last

@@ -214,3 +214,51 @@ fn watchlist_hunts_of_every_group_pass_kusto_language() {
         }
     }
 }
+
+#[test]
+fn an_indicator_too_long_for_a_rule_is_left_out_and_named() {
+    let long = format!("http://evil.example.com/{}", "p".repeat(20_000));
+    let ind: Vec<Indicator> = [long.as_str(), "evil.example.com", "198.51.100.7:4444"]
+        .iter()
+        .map(|v| Indicator::new(Ioc::parse(v).expect("value parses")))
+        .collect();
+    let hunt = iochunt::deploy::sentinel::rule_hunt_options(&HuntOptions::default());
+    let plan = HuntPlan::build(&ind, Catalog::builtin(), &hunt).expect("planned, not refused");
+
+    // The long URL is in no query, and the plan says where and why.
+    let long_ioc = Ioc::parse(&long).expect("value parses");
+    assert!(plan.queries.iter().all(|q| !q.iocs.contains(&long_ioc)));
+    assert_eq!(plan.unhunted.len(), 1);
+    assert_eq!(plan.unhunted[0].ioc, long_ioc);
+    let reason = &plan.unhunted[0].reason;
+    assert!(
+        reason.starts_with("left out of the CommonSecurityLog query: alone it makes "),
+        "{reason}"
+    );
+    assert!(reason.contains(", over the budget of 9600"), "{reason}");
+    // Every table whose URL columns could have held it is named.
+    let url_tables = plan
+        .queries
+        .iter()
+        .filter(|q| q.group == IocGroup::Url)
+        .count();
+    assert_eq!(url_tables, 0, "the URL group had nothing else to hunt");
+    assert!(reason.matches("left out of the ").count() >= 5, "{reason}");
+
+    // The other indicators still get their rules.
+    let rules = analytics_rules(
+        &ind,
+        Catalog::builtin(),
+        &HuntOptions::default(),
+        &RuleOptions::default(),
+    )
+    .expect("rules");
+    let covered: BTreeSet<String> = rules
+        .iter()
+        .flat_map(|r| r.iocs.iter().map(ToString::to_string))
+        .collect();
+    assert_eq!(
+        covered.into_iter().collect::<Vec<_>>(),
+        ["198.51.100.7:4444", "evil.example.com"]
+    );
+}

@@ -533,3 +533,36 @@ fn readme_shows_the_main_commands_output() -> TestResult {
     assert!(readme.contains(&format!("({} lines;", got.out.lines().count() / 100 * 100)));
     Ok(())
 }
+
+#[test]
+fn an_indicator_too_long_for_a_rule_is_named_and_the_rest_is_written() -> TestResult {
+    let dir = out_dir("long")?;
+    std::fs::create_dir_all(&dir)?;
+    let list = dir.join("list.txt");
+    std::fs::write(
+        &list,
+        format!("http://e.com/{}\nevil[.]com\n", "p".repeat(50_000)),
+    )?;
+    let out = dir.join("rules");
+    let got = run(&[
+        "--format",
+        "sentinel-yaml",
+        "--out",
+        out.to_str().ok_or("path")?,
+        list.to_str().ok_or("path")?,
+    ]);
+    assert_eq!(got.code, 0, "{}", got.err);
+    let line = got
+        .err
+        .lines()
+        .find(|l| l.starts_with("not in the sentinel-yaml output: hxxp://e[.]com/ppp"))
+        .ok_or_else(|| format!("no left-out line in {}", got.err))?;
+    assert!(
+        line.contains("... (50015 characters): left out of the "),
+        "{line}"
+    );
+    assert!(line.len() < 2_000, "the value is cut in the message");
+    assert!(!names(&out)?.is_empty(), "the domain still gets its rules");
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}

@@ -673,17 +673,40 @@ pub struct AnalyticsRule {
     pub watchlist: Option<String>,
 }
 
-/// Plans the hunt with the rule length budget and writes one rule per
-/// query (see the [module docs](self)).
+/// The hunt options [`analytics_rules`] plans with: `hunt` with its
+/// length budget lowered to fit a rule.
+///
+/// Plan with these and call [`from_plan`] to see the plan's
+/// [`unhunted`](crate::hunt::HuntPlan::unhunted) indicators as well, such
+/// as one too long for a rule on its own.
+///
+/// ```
+/// use iochunt::deploy::sentinel::{MAX_QUERY_CHARS, rule_hunt_options};
+/// use iochunt::hunt::HuntOptions;
+///
+/// let opts = rule_hunt_options(&HuntOptions::default());
+/// assert!(opts.max_chars.is_some_and(|b| b < MAX_QUERY_CHARS));
+/// let tighter = rule_hunt_options(&HuntOptions::default().with_max_chars(5_000));
+/// assert_eq!(tighter.max_chars, Some(5_000));
+/// ```
+#[must_use]
+pub fn rule_hunt_options(hunt: &HuntOptions) -> HuntOptions {
+    let budget = MAX_QUERY_CHARS - RULE_SUFFIX_RESERVE;
+    hunt.clone()
+        .with_max_chars(hunt.max_chars.map_or(budget, |b| b.min(budget)))
+}
+
+/// Plans the hunt with the rule length budget ([`rule_hunt_options`]) and
+/// writes one rule per query (see the [module docs](self)).
 ///
 /// The hunt options' platform must be Sentinel or ASIM. Their length
 /// budget is lowered to fit a rule; `window_days` is replaced by the
-/// rule's period.
+/// rule's period. An indicator too long for a rule on its own is left out
+/// (the plan lists it as unhunted).
 ///
 /// # Errors
 ///
-/// Invalid options, a Defender platform, an indicator too long for a rule
-/// on its own, or a query over the limit.
+/// Invalid options, a Defender platform, or a query over the limit.
 pub fn analytics_rules(
     indicators: &[Indicator],
     catalog: &Catalog,
@@ -691,11 +714,7 @@ pub fn analytics_rules(
     options: &RuleOptions,
 ) -> Result<Vec<AnalyticsRule>, RuleError> {
     options.validate()?;
-    let budget = MAX_QUERY_CHARS - RULE_SUFFIX_RESERVE;
-    let hunt = hunt
-        .clone()
-        .with_max_chars(hunt.max_chars.map_or(budget, |b| b.min(budget)));
-    let plan = HuntPlan::build(indicators, catalog, &hunt)?;
+    let plan = HuntPlan::build(indicators, catalog, &rule_hunt_options(hunt))?;
     from_plan(&plan, catalog, indicators, options)
 }
 

@@ -1,6 +1,6 @@
 //! Turning indicators into hunting queries, table by table.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -411,12 +411,14 @@ pub struct HuntQuery {
     pub watchlist: Option<String>,
 }
 
-/// An indicator no table of the platform can hunt, and why.
+/// An indicator no table of the platform can hunt, or one left out of
+/// some tables' queries because on its own it is over the length budget;
+/// and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unhunted {
     /// The indicator value.
     pub ioc: Ioc,
-    /// Why it has no query.
+    /// Why it has no query, or which tables' queries leave it out.
     pub reason: String,
 }
 
@@ -487,8 +489,11 @@ impl HuntPlan {
     ///
     /// # Errors
     ///
-    /// [`HuntError::OverBudget`] when a single indicator cannot fit the
-    /// length budget.
+    /// [`HuntError::OverBudget`] when a query that reads a watchlist cannot
+    /// fit the length budget even without inline values. A single
+    /// indicator over the budget is no error: it is left out of that
+    /// table's query and listed in [`HuntPlan::unhunted`] with the table,
+    /// so that the rest of the hunt is still planned.
     pub fn build(
         indicators: &[Indicator],
         catalog: &Catalog,
@@ -496,7 +501,7 @@ impl HuntPlan {
     ) -> Result<HuntPlan, HuntError> {
         let source = SourceLine::of(indicators);
         let mut queries = Vec::new();
-        let mut hunted: BTreeSet<&Ioc> = BTreeSet::new();
+        let mut over_budget = OverBudget::default();
         for table in catalog.for_platform(options.platform) {
             for group in IocGroup::ALL {
                 let iocs: Vec<&Ioc> = sorted_unique(
@@ -509,7 +514,6 @@ impl HuntPlan {
                 if iocs.is_empty() {
                     continue;
                 }
-                hunted.extend(iocs.iter().copied());
                 let alias = options
                     .watchlist
                     .as_ref()
@@ -529,7 +533,7 @@ impl HuntPlan {
                         options,
                         watchlist: Some((alias.as_str(), listed.as_slice())),
                     };
-                    split_to_budget(&target, &cidrs, &mut queries)?;
+                    split_to_budget(&target, &cidrs, &mut queries, &mut over_budget)?;
                     continue;
                 }
                 let limit = options.max_values_per_query.clamp(1, HAS_ANY_MAX);
@@ -541,16 +545,23 @@ impl HuntPlan {
                     watchlist: None,
                 };
                 for chunk in iocs.chunks(limit) {
-                    split_to_budget(&target, chunk, &mut queries)?;
+                    split_to_budget(&target, chunk, &mut queries, &mut over_budget)?;
                 }
             }
         }
+        let hunted: BTreeSet<&Ioc> = queries.iter().flat_map(|q| q.iocs.iter()).collect();
         let unhunted = sorted_unique(indicators.iter().map(|i| &i.ioc))
             .into_iter()
-            .filter(|ioc| !hunted.contains(ioc))
-            .map(|ioc| Unhunted {
-                ioc: ioc.clone(),
-                reason: unhunted_reason(ioc, options.platform),
+            .filter_map(|ioc| {
+                let reason = match over_budget.0.get(ioc) {
+                    Some(tables) => tables.join("; "),
+                    None if hunted.contains(ioc) => return None,
+                    None => unhunted_reason(ioc, options.platform),
+                };
+                Some(Unhunted {
+                    ioc: ioc.clone(),
+                    reason,
+                })
             })
             .collect();
         Ok(HuntPlan {
@@ -624,12 +635,19 @@ struct Target<'a> {
     watchlist: Option<(&'a str, &'a [&'a Ioc])>,
 }
 
+/// The indicators left out of a table's query because alone they are over
+/// the length budget, each with one line per such table.
+#[derive(Default)]
+struct OverBudget(BTreeMap<Ioc, Vec<String>>);
+
 /// Builds the query for `iocs` (plus the watchlist's, if any), halving
-/// the inline set until it fits the budget.
+/// the inline set until it fits the budget; an indicator over the budget
+/// on its own is left out and recorded in `over`.
 fn split_to_budget(
     target: &Target<'_>,
     iocs: &[&Ioc],
     out: &mut Vec<HuntQuery>,
+    over: &mut OverBudget,
 ) -> Result<(), HuntError> {
     let (table, group, options) = (target.table, target.group, target.options);
     let query = build_query(target, iocs)?;
@@ -640,15 +658,18 @@ fn split_to_budget(
             if let [a, b @ ..] = iocs {
                 if !b.is_empty() {
                     let (a, b) = iocs.split_at(iocs.len() / 2);
-                    split_to_budget(target, a, out)?;
-                    return split_to_budget(target, b, out);
+                    split_to_budget(target, a, out, over)?;
+                    return split_to_budget(target, b, out, over);
                 }
-                return Err(HuntError::OverBudget {
-                    table: table.table.clone(),
-                    ioc: a.to_string(),
-                    chars,
-                    budget,
-                });
+                over.0.entry((*a).clone()).or_default().push(format!(
+                    "left out of the {} query: alone it makes {chars} characters, over the budget of {budget}",
+                    table.table
+                ));
+                // The watchlist's indicators still get their query.
+                return match target.watchlist {
+                    Some(_) => split_to_budget(target, &[], out, over),
+                    None => Ok(()),
+                };
             }
             return Err(HuntError::OverBudget {
                 table: table.table.clone(),
