@@ -6,7 +6,7 @@
 //!     [--format FORMAT] [--window 14d] [--out DIR] FILE...
 //! ```
 //!
-//! Each FILE is read with its format detected (ThreatFox API response,
+//! Each FILE (`-` for standard input) is read with its format detected (ThreatFox API response,
 //! NDJSON, JSON or CSV export, URLhaus or MalwareBazaar CSV, or a plain
 //! list). Records that cannot be used are reported on stderr with their line
 //! and reason, and the rest goes on. The report goes to stdout: Markdown by
@@ -26,7 +26,7 @@
 //! in which every record was rejected exits with status 1.
 
 use std::collections::HashSet;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use iochunt::deploy::misp::{self, EventOptions};
@@ -172,7 +172,10 @@ pub fn parse_args(args: &[String]) -> Result<ArgsOutcome, String> {
     let mut options_done = false;
     let mut platform_given = false;
     while let Some(arg) = it.next() {
-        if options_done || !arg.starts_with("--") && arg != "-h" {
+        if options_done || arg == "-" || !arg.starts_with('-') {
+            if arg == "-" && parsed.files.iter().any(|f| f.as_os_str() == "-") {
+                return Err("standard input (-) can be read only once".to_owned());
+            }
             parsed.files.push(PathBuf::from(arg));
             continue;
         }
@@ -287,13 +290,15 @@ fn rule_options(window_days: Option<u32>) -> RuleOptions {
 
 /// Runs the job; returns the exit status. Reports go to `out`, progress,
 /// rejected records and errors to `err`.
-pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+///
+/// A FILE of `-` is read from `input`.
+pub fn run(args: &[String], input: &mut dyn Read, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     match parse_args(args) {
         Ok(ArgsOutcome::Help) => {
             let _ = writeln!(out, "{USAGE}");
             0
         }
-        Ok(ArgsOutcome::Run(args)) => match hunt(&args, out, err) {
+        Ok(ArgsOutcome::Run(args)) => match hunt(&args, input, out, err) {
             Ok(()) => 0,
             Err((code, message)) => {
                 let _ = writeln!(err, "hunt: {message}");
@@ -307,8 +312,13 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     }
 }
 
-fn hunt(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let filtered = read_and_filter(args, err)?;
+fn hunt(
+    args: &Args,
+    input: &mut dyn Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Failure> {
+    let filtered = read_and_filter(args, input, err)?;
     let options = HuntOptions::new(args.platform).with_window_days(args.window_days.unwrap_or(14));
     let files = match args.format {
         OutputFormat::Markdown | OutputFormat::Json | OutputFormat::Kql => {
@@ -330,14 +340,25 @@ fn hunt(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fai
 }
 
 /// Reads every feed, reporting rejected records, and applies the filter.
-fn read_and_filter(args: &Args, err: &mut dyn Write) -> Result<Filtered, Failure> {
+fn read_and_filter(
+    args: &Args,
+    input: &mut dyn Read,
+    err: &mut dyn Write,
+) -> Result<Filtered, Failure> {
     let mut indicators = Vec::new();
     let mut rejected = 0;
     for path in &args.files {
-        let got = FeedOptions::new()
-            .ingest_path(path)
-            .map_err(|e| (EXIT_USAGE, error_chain(&e)))?;
-        let name = path.display();
+        let got = if path.as_os_str() == "-" {
+            FeedOptions::new().name("stdin").ingest(&mut *input)
+        } else {
+            FeedOptions::new().ingest_path(path)
+        }
+        .map_err(|e| (EXIT_USAGE, error_chain(&e)))?;
+        let name = if path.as_os_str() == "-" {
+            "stdin".to_owned()
+        } else {
+            path.display().to_string()
+        };
         for r in &got.rejected {
             writeln!(err, "{name}: rejected {r}").map_err(log_err)?;
         }
@@ -639,6 +660,11 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = run(&args, &mut io::stdout().lock(), &mut io::stderr().lock());
+    let code = run(
+        &args,
+        &mut io::stdin().lock(),
+        &mut io::stdout().lock(),
+        &mut io::stderr().lock(),
+    );
     std::process::exit(code);
 }

@@ -28,7 +28,7 @@ struct Outcome {
 fn run(args: &[&str]) -> Outcome {
     let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = hunt::run(&args, &mut out, &mut err);
+    let code = hunt::run(&args, &mut &b""[..], &mut out, &mut err);
     Outcome {
         code,
         out: String::from_utf8_lossy(&out).into_owned(),
@@ -564,5 +564,34 @@ fn an_indicator_too_long_for_a_rule_is_named_and_the_rest_is_written() -> TestRe
     assert!(line.len() < 2_000, "the value is cut in the message");
     assert!(!names(&out)?.is_empty(), "the domain still gets its rules");
     std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+#[test]
+fn a_dash_reads_the_feed_from_standard_input() -> TestResult {
+    let feed = std::fs::read(FIXTURE)?;
+    let args: Vec<String> = ["-"].iter().map(|s| (*s).to_owned()).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = hunt::run(&args, &mut &feed[..], &mut out, &mut err);
+    let err = String::from_utf8(err)?;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(String::from_utf8(out)?, std::fs::read_to_string(GOLDEN)?);
+    assert!(err.starts_with(
+        "stdin: threatfox api response, 3 records: 3 accepted, 0 merged, 0 rejected\n"
+    ));
+
+    let got = run(&["-", "-"]);
+    assert_eq!(got.code, 2);
+    assert!(
+        got.err
+            .starts_with("hunt: standard input (-) can be read only once\n")
+    );
+    let got = run(&["-x", FIXTURE]);
+    assert_eq!(got.code, 2);
+    assert!(
+        got.err.starts_with("hunt: unknown option \"-x\"\n"),
+        "{}",
+        got.err
+    );
     Ok(())
 }
