@@ -246,3 +246,28 @@ fn an_empty_hunt_says_so() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn indicators_left_out_of_the_queries_are_listed_with_the_reason() -> TestResult {
+    let long = format!("http://evil.example.com/{}", "a".repeat(12_000));
+    let f = Filter::new().apply([ind(&long, 80)?, ind("evil.example.com", 80)?]);
+    let plan = HuntPlan::build(
+        &f.kept,
+        Catalog::builtin(),
+        &HuntOptions::new(Platform::Defender).with_max_chars(10_000),
+    )?;
+    let md = Report::new(&f, &plan).to_string();
+    let section = md
+        .split("### Indicators left out of the queries\n")
+        .nth(1)
+        .ok_or("no left-out section")?;
+    assert!(
+        section.starts_with("\n| Value | Reason |\n|---|---|\n| hxxp://evil[.]example[.]com/aaa")
+    );
+    assert!(section.contains(" | left out of the DeviceNetworkEvents query: alone it makes "));
+    // The domain is still hunted.
+    assert!(md.contains("let ioc_domains = dynamic([\"evil.example.com\"]);"));
+    let json = serde_json::to_value(Report::new(&f, &plan))?;
+    assert_eq!(json["unhunted"].as_array().map(Vec::len), Some(1));
+    Ok(())
+}

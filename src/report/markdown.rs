@@ -166,7 +166,7 @@ impl Display for Report<'_> {
             writeln!(f)?;
         }
         if !plan.unhunted.is_empty() {
-            writeln!(f, "### Indicators without a query")?;
+            writeln!(f, "### Indicators left out of the queries")?;
             writeln!(f)?;
             writeln!(f, "| Value | Reason |")?;
             writeln!(f, "|---|---|")?;

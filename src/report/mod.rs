@@ -11,7 +11,8 @@
 //! 3. the IOC table: type, defanged value, threat type, first seen,
 //!    confidence;
 //! 4. one ```` ```kql ```` block per query of the plan (its `text`), and the
-//!    indicators no table can hunt;
+//!    indicators left out of them (no table can hunt them, or alone they
+//!    are over the length budget);
 //! 5. the data-connector table, one row per table;
 //! 6. false-positive guidance: the indicators the filters excluded and why,
 //!    then [`Scenario`]s derived from the kept indicators, the filter's
