@@ -271,3 +271,21 @@ fn indicators_left_out_of_the_queries_are_listed_with_the_reason() -> TestResult
     assert_eq!(json["unhunted"].as_array().map(Vec::len), Some(1));
     Ok(())
 }
+
+#[test]
+fn line_separators_in_feed_text_do_not_stop_the_hunt() -> TestResult {
+    let mut i = ind("evil.example.net", 80)?;
+    i.malware = Some(Malware::new("win.evil").with_printable("Evil\u{2028}Line\u{2029}Kit"));
+    let f = Filter::new().apply([i]);
+    let plan = plan(&f, Platform::Sentinel)?;
+    assert!(!plan.queries.is_empty());
+    assert!(
+        plan.queries[0].text.contains("// Source: indicator list - Evil Line Kit\n"),
+        "{}",
+        plan.queries[0].text
+    );
+    let md = Report::new(&f, &plan).to_string();
+    assert!(md.starts_with("# Indicator list: Evil Line Kit IOCs\n"), "{md}");
+    assert!(!md.contains('\u{2028}') && !md.contains('\u{2029}'));
+    Ok(())
+}

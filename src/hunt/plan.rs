@@ -739,7 +739,7 @@ impl SourceLine {
         // Feed text is data: keep control characters out of the comment line.
         SourceLine(
             text.chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
+                .map(|c| if crate::kql::breaks_a_line(c) { ' ' } else { c })
                 .collect(),
         )
     }

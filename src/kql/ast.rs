@@ -99,6 +99,13 @@ impl Display for Statement {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Comment(String);
 
+/// Whether `c` is a control character or a Unicode line or paragraph
+/// separator: what a `//` comment line, or one line of a document, must not
+/// hold. Text from feeds is cleaned with this before it goes into either.
+pub(crate) fn breaks_a_line(c: char) -> bool {
+    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+}
+
 impl Comment {
     /// Makes a comment from its text (without the leading `//`).
     ///
@@ -108,10 +115,7 @@ impl Comment {
     /// character other than tab, or U+2028/U+2029.
     pub fn new(text: impl Into<String>) -> Result<Self, ValidationError> {
         let text = text.into();
-        if text
-            .chars()
-            .any(|c| (c.is_control() && c != '\t') || c == '\u{2028}' || c == '\u{2029}')
-        {
+        if text.chars().any(|c| breaks_a_line(c) && c != '\t') {
             return Err(ValidationError::InvalidComment { text });
         }
         Ok(Comment(text))

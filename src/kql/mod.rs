@@ -61,6 +61,7 @@
 //! ```
 
 mod ast;
+pub(crate) use ast::breaks_a_line;
 mod build;
 mod fmt;
 mod parse;

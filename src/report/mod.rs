@@ -416,7 +416,7 @@ fn feeds<'a>(indicators: impl IntoIterator<Item = &'a Indicator>) -> Vec<String>
 /// Feed text is data: no control characters in the document.
 fn clean(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if crate::kql::breaks_a_line(c) { ' ' } else { c })
         .collect()
 }
 
