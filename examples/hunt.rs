@@ -35,7 +35,7 @@ use iochunt::deploy::stix::{self, ExportOptions};
 use iochunt::deploy::{arm, watchlist, xdr};
 use iochunt::feed::FeedOptions;
 use iochunt::filter::{Filter, Filtered};
-use iochunt::hunt::{Catalog, HuntOptions, HuntPlan, Platform, Unhunted, parse_window_days};
+use iochunt::hunt::{Catalog, HuntOptions, HuntPlan, Platform, parse_window_days};
 use iochunt::report::Report;
 use iochunt::{Confidence, Indicator, Ioc};
 
@@ -450,7 +450,7 @@ fn deploy(
     let mut rules = || -> Result<Vec<sentinel::AnalyticsRule>, Failure> {
         let plan = HuntPlan::build(kept, catalog, &sentinel::rule_hunt_options(options))
             .map_err(|e| failed(&e))?;
-        left_out(err, format, &plan.unhunted)?;
+        left_out(err, format, &plan)?;
         sentinel::from_plan(&plan, catalog, kept, &rule_options).map_err(|e| failed(&e))
     };
     let files = match format {
@@ -479,7 +479,7 @@ fn deploy(
             let mut defender = options.clone();
             defender.platform = Platform::Defender;
             let plan = HuntPlan::build(kept, catalog, &defender).map_err(|e| failed(&e))?;
-            left_out(err, format, &plan.unhunted)?;
+            left_out(err, format, &plan)?;
             let in_detections: HashSet<&Ioc> = plan
                 .queries
                 .iter()
@@ -519,7 +519,7 @@ fn deploy(
             // Every indicator set goes to a watchlist, whatever its size.
             let options = options.clone().with_watchlist_over(0);
             let plan = HuntPlan::build(kept, catalog, &options).map_err(|e| failed(&e))?;
-            left_out(err, format, &plan.unhunted)?;
+            left_out(err, format, &plan)?;
             let lists = watchlist::watchlists(&plan, kept).map_err(|e| failed(&e))?;
             let mut files = Vec::new();
             for w in &lists {
@@ -547,16 +547,15 @@ fn deploy(
     Ok(files)
 }
 
-/// Names on stderr the indicators the plan behind `format` leaves out.
-fn left_out(
-    err: &mut dyn Write,
-    format: OutputFormat,
-    unhunted: &[Unhunted],
-) -> Result<(), Failure> {
-    for u in unhunted {
+/// Names on stderr the indicators the plan behind `format` leaves out of
+/// every query ("not in"), or of some tables' queries only ("partly in").
+fn left_out(err: &mut dyn Write, format: OutputFormat, plan: &HuntPlan) -> Result<(), Failure> {
+    for u in &plan.unhunted {
+        let partly = plan.queries.iter().any(|q| q.iocs.contains(&u.ioc));
         writeln!(
             err,
-            "not in the {} output: {}: {}",
+            "{} the {} output: {}: {}",
+            if partly { "partly in" } else { "not in" },
             format.name(),
             shortened(&u.ioc.defanged().to_string()),
             u.reason

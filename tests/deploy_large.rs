@@ -262,3 +262,22 @@ fn an_indicator_too_long_for_a_rule_is_left_out_and_named() {
         ["198.51.100.7:4444", "evil.example.com"]
     );
 }
+
+#[test]
+fn a_budget_too_small_for_any_query_is_an_error_not_an_empty_plan() {
+    let ind = vec![Indicator::new(
+        Ioc::parse("evil.example.com").expect("parses"),
+    )];
+    let opts = HuntOptions::new(Platform::Sentinel).with_max_chars(50);
+    let err = HuntPlan::build(&ind, Catalog::builtin(), &opts).expect_err("nothing fits 50");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("the length budget of 50 characters is too small: a CommonSecurityLog query needs about "),
+        "{text}"
+    );
+    // A budget that holds the queries around a short value plans them all.
+    let plan =
+        HuntPlan::build(&ind, Catalog::builtin(), &opts.with_max_chars(10_000)).expect("plan");
+    assert!(plan.unhunted.is_empty());
+    assert!(!plan.queries.is_empty());
+}

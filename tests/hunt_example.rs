@@ -563,6 +563,34 @@ fn an_indicator_too_long_for_a_rule_is_named_and_the_rest_is_written() -> TestRe
     );
     assert!(line.len() < 2_000, "the value is cut in the message");
     assert!(!names(&out)?.is_empty(), "the domain still gets its rules");
+
+    // Just over the budget in one table, within it in the others.
+    std::fs::write(
+        &list,
+        format!("http://evil.example.com/{}\n", "a".repeat(9_100)),
+    )?;
+    let got = run(&[
+        "--format",
+        "sentinel-yaml",
+        "--out",
+        dir.join("partial").to_str().ok_or("path")?,
+        list.to_str().ok_or("path")?,
+    ]);
+    assert_eq!(got.code, 0, "{}", got.err);
+    let partial: Vec<&str> = got
+        .err
+        .lines()
+        .filter(|l| l.contains(" the sentinel-yaml output: "))
+        .collect();
+    assert_eq!(partial.len(), 1, "{}", got.err);
+    assert!(
+        partial[0]
+            .starts_with("partly in the sentinel-yaml output: hxxp://evil[.]example[.]com/aaa"),
+        "{}",
+        partial[0]
+    );
+    assert!(partial[0].contains(": left out of the DeviceFileEvents query: "));
+    assert_eq!(names(&dir.join("partial"))?.len(), 6);
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }

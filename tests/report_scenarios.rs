@@ -280,12 +280,17 @@ fn line_separators_in_feed_text_do_not_stop_the_hunt() -> TestResult {
     let plan = plan(&f, Platform::Sentinel)?;
     assert!(!plan.queries.is_empty());
     assert!(
-        plan.queries[0].text.contains("// Source: indicator list - Evil Line Kit\n"),
+        plan.queries[0]
+            .text
+            .contains("// Source: indicator list - Evil Line Kit\n"),
         "{}",
         plan.queries[0].text
     );
     let md = Report::new(&f, &plan).to_string();
-    assert!(md.starts_with("# Indicator list: Evil Line Kit IOCs\n"), "{md}");
+    assert!(
+        md.starts_with("# Indicator list: Evil Line Kit IOCs\n"),
+        "{md}"
+    );
     assert!(!md.contains('\u{2028}') && !md.contains('\u{2029}'));
     Ok(())
 }

@@ -448,7 +448,9 @@ pub struct HuntPlan {
     pub options: HuntOptions,
     /// The queries, in catalog table order, then group order, then part.
     pub queries: Vec<HuntQuery>,
-    /// Indicators no table of the platform can hunt.
+    /// Indicators no table of the platform can hunt, and those left out of
+    /// some tables' queries because alone they are over the length budget
+    /// (they may still be in other tables' queries).
     pub unhunted: Vec<Unhunted>,
 }
 
@@ -464,6 +466,18 @@ pub enum HuntError {
         /// The indicator.
         ioc: String,
         /// The rendered length.
+        chars: usize,
+        /// The budget.
+        budget: usize,
+    },
+    /// The length budget is smaller than a query without its indicators.
+    #[error(
+        "the length budget of {budget} characters is too small: a {table} query needs about {chars} without its indicators"
+    )]
+    BudgetTooSmall {
+        /// The table.
+        table: String,
+        /// About how long the query is without the indicator.
         chars: usize,
         /// The budget.
         budget: usize,
@@ -490,7 +504,9 @@ impl HuntPlan {
     /// # Errors
     ///
     /// [`HuntError::OverBudget`] when a query that reads a watchlist cannot
-    /// fit the length budget even without inline values. A single
+    /// fit the length budget even without inline values;
+    /// [`HuntError::BudgetTooSmall`] when the budget cannot hold a query
+    /// around even one indicator. A single
     /// indicator over the budget is no error: it is left out of that
     /// table's query and listed in [`HuntPlan::unhunted`] with the table,
     /// so that the rest of the hunt is still planned.
@@ -660,6 +676,18 @@ fn split_to_budget(
                     let (a, b) = iocs.split_at(iocs.len() / 2);
                     split_to_budget(target, a, out, over)?;
                     return split_to_budget(target, b, out, over);
+                }
+                // Too long alone, or a budget smaller than the query around
+                // it? The value's own share of the text tells them apart.
+                let value = a.to_string();
+                let share = value.chars().count() * text.matches(value.as_str()).count().max(1);
+                let skeleton = chars.saturating_sub(share);
+                if skeleton > budget {
+                    return Err(HuntError::BudgetTooSmall {
+                        table: table.table.clone(),
+                        chars: skeleton,
+                        budget,
+                    });
                 }
                 over.0.entry((*a).clone()).or_default().push(format!(
                     "left out of the {} query: alone it makes {chars} characters, over the budget of {budget}",
