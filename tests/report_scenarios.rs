@@ -294,3 +294,43 @@ fn line_separators_in_feed_text_do_not_stop_the_hunt() -> TestResult {
     assert!(!md.contains('\u{2028}') && !md.contains('\u{2029}'));
     Ok(())
 }
+
+#[test]
+fn hostile_feed_text_cannot_add_links_or_html_to_the_report() -> TestResult {
+    let mut i = ind("http://c.example.org/p?q=`[x](https://phish.example/)`", 90)?;
+    i.is_compromised = true;
+    i.malware = Some(
+        Malware::new("win.evil")
+            .with_printable("<img src=x onerror=alert(1)> [click](https://phish.example/)"),
+    );
+    let f = Filter::new().apply([i]);
+    let plan = plan(&f, Platform::Sentinel)?;
+    let md = Report::new(&f, &plan).to_string();
+    // Outside the fenced KQL blocks (where the name is a comment, as text).
+    let mut in_code = false;
+    let prose: Vec<&str> = md
+        .lines()
+        .filter(|l| {
+            if l.starts_with("```") {
+                in_code = !in_code;
+                return false;
+            }
+            !in_code
+        })
+        .collect();
+    let prose = prose.join("\n");
+    assert!(!prose.contains("<img"), "{prose}");
+    assert!(!prose.contains("[click](https"), "{prose}");
+    // In the table the value cannot open a code span or a link...
+    assert!(md.contains(
+        "| url | hxxp://c[.]example[.]org/p?q=\\`[x]\\(https://phish.example/)\\` | botnet_cc | - | 90% |\n"
+    ));
+    // ...and in prose its code span is fenced longer than its backticks.
+    assert!(md.contains(
+        "The feed marks `` hxxp://c[.]example[.]org/p?q=`[x](https://phish.example/)` `` as compromised"
+    ));
+    assert!(md.starts_with(
+        "# Indicator list: &lt;img src=x onerror=alert(1)&gt; \\[click\\](https://phish.example/) IOCs\n"
+    ));
+    Ok(())
+}

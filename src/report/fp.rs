@@ -184,12 +184,30 @@ fn host_exclusions(
     out
 }
 
+/// `text` as a Markdown code span whose backtick fence is longer than any
+/// run of backticks in it, so a value cannot close the span early.
+fn code_span(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
 fn quoted_list(iocs: &[&Ioc], defang: impl Fn(&Ioc) -> String) -> String {
     const SHOWN: usize = 10;
     let mut text = iocs
         .iter()
         .take(SHOWN)
-        .map(|i| format!("`{}`", defang(i)))
+        .map(|i| code_span(&defang(i)))
         .collect::<Vec<_>>()
         .join(", ");
     if iocs.len() > SHOWN {

@@ -9,16 +9,47 @@ use crate::hunt::{IocGroup, MATCH_TIER_COLUMN, Platform};
 /// Most excluded indicators listed one per row; the JSON lists them all.
 const EXCLUDED_ROWS: usize = 100;
 
-/// Text for a Markdown table cell: pipes escaped, no line breaks or other
-/// control characters.
+/// Feed text (names, reasons, table names) in a Markdown cell, heading or
+/// paragraph: nothing in it can open a link, an HTML tag, a code span,
+/// emphasis or a new cell, and it stays on one line.
 struct Cell<'a>(&'a str);
 
 impl Display for Cell<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for c in self.0.chars() {
             match c {
-                '|' => f.write_str("\\|")?,
-                c if c.is_control() => f.write_char(' ')?,
+                '|' | '\\' | '`' | '*' | '[' | ']' => {
+                    f.write_char('\\')?;
+                    f.write_char(c)?;
+                }
+                '<' => f.write_str("&lt;")?,
+                '>' => f.write_str("&gt;")?,
+                c if crate::kql::breaks_a_line(c) => f.write_char(' ')?,
+                c => f.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A defanged indicator value in a cell: as [`Cell`], but its brackets stay
+/// as written (`192[.]0[.]2[.]1`, as analysts paste it), except where a `](`
+/// could make a link of a value crafted as `[text](url)`.
+struct Value<'a>(&'a str);
+
+impl Display for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut chars = self.0.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '|' | '\\' | '`' | '*' => {
+                    f.write_char('\\')?;
+                    f.write_char(c)?;
+                }
+                ']' if chars.peek() == Some(&'(') => f.write_str("]\\")?,
+                '<' => f.write_str("&lt;")?,
+                '>' => f.write_str("&gt;")?,
+                c if crate::kql::breaks_a_line(c) => f.write_char(' ')?,
                 c => f.write_char(c)?,
             }
         }
@@ -67,7 +98,7 @@ fn ioc_row(f: &mut fmt::Formatter<'_>, ind: &Indicator) -> fmt::Result {
         f,
         "| {} | {} | {} | {} | {} |",
         type_label(ind.ioc.kind()),
-        Cell(&ind.ioc.defanged().to_string()),
+        Value(&ind.ioc.defanged().to_string()),
         Cell(ind.threat_type.as_str()),
         first,
         confidence
@@ -80,7 +111,7 @@ impl Display for Report<'_> {
         let plan = self.plan;
         writeln!(f, "# {}", Cell(&self.title()))?;
         writeln!(f)?;
-        writeln!(f, "{}", self.description())?;
+        writeln!(f, "{}", Cell(&self.description()))?;
         writeln!(f)?;
 
         let summary = self.summary();
@@ -174,7 +205,7 @@ impl Display for Report<'_> {
                 writeln!(
                     f,
                     "| {} | {} |",
-                    Cell(&u.ioc.defanged().to_string()),
+                    Value(&u.ioc.defanged().to_string()),
                     Cell(&u.reason)
                 )?;
             }
@@ -239,7 +270,7 @@ impl Display for Report<'_> {
                 writeln!(
                     f,
                     "| {} | {} | {} |",
-                    Cell(&e.indicator.ioc.defanged().to_string()),
+                    Value(&e.indicator.ioc.defanged().to_string()),
                     type_label(e.indicator.ioc.kind()),
                     Cell(&e.rule.to_string())
                 )?;
@@ -301,11 +332,29 @@ impl Display for Report<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Cell, Fenced};
+    use super::{Cell, Fenced, Value};
 
     #[test]
     fn cells_escape_pipes_and_breaks() {
-        assert_eq!(Cell("a|b\nc").to_string(), "a\\|b c");
+        assert_eq!(Cell("a|b\nc\u{2028}d").to_string(), "a\\|b c d");
+    }
+
+    #[test]
+    fn feed_text_cannot_make_links_html_or_code() {
+        assert_eq!(
+            Cell("<img src=x onerror=alert(1)> [click](https://phish.example/) `x` *b*")
+                .to_string(),
+            r"&lt;img src=x onerror=alert(1)&gt; \[click\](https://phish.example/) \`x\` \*b\*"
+        );
+        assert_eq!(Cell("botnet_cc").to_string(), "botnet_cc");
+        assert_eq!(
+            Value("hxxp://evil[.]com/r?x=[c](https://phish2.example/)&y=<b>`").to_string(),
+            r"hxxp://evil[.]com/r?x=[c]\(https://phish2.example/)&y=&lt;b&gt;\`"
+        );
+        assert_eq!(
+            Value("192[.]0[.]2[.]1:8823").to_string(),
+            "192[.]0[.]2[.]1:8823"
+        );
     }
 
     #[test]
