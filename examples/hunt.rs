@@ -518,9 +518,30 @@ fn deploy(
         OutputFormat::Watchlist => {
             // Every indicator set goes to a watchlist, whatever its size.
             let options = options.clone().with_watchlist_over(0);
-            let plan = HuntPlan::build(kept, catalog, &options).map_err(|e| failed(&e))?;
+            // An indicator too long for a watchlist row is named and left
+            // out, and the rest is planned again without it.
+            let mut listed: Vec<Indicator> = kept.to_vec();
+            let (plan, lists) = loop {
+                let plan = HuntPlan::build(&listed, catalog, &options).map_err(|e| failed(&e))?;
+                match watchlist::watchlists(&plan, &listed) {
+                    Ok(lists) => break (plan, lists),
+                    Err(watchlist::WatchlistError::LineTooLong {
+                        indicator,
+                        chars,
+                        limit,
+                    }) => {
+                        writeln!(
+                            err,
+                            "not in the watchlist output: {}: its row is {chars} characters, over {limit}",
+                            shortened(&iochunt::fang::defang(&indicator))
+                        )
+                        .map_err(log_err)?;
+                        listed.retain(|i| i.ioc.to_string() != indicator);
+                    }
+                    Err(e) => return Err(failed(&e)),
+                }
+            };
             left_out(err, format, &plan)?;
-            let lists = watchlist::watchlists(&plan, kept).map_err(|e| failed(&e))?;
             let mut files = Vec::new();
             for w in &lists {
                 if !w.fits_local_upload() {

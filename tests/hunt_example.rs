@@ -623,3 +623,34 @@ fn a_dash_reads_the_feed_from_standard_input() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn an_indicator_too_long_for_a_watchlist_row_is_named_and_left_out() -> TestResult {
+    let dir = out_dir("watchlist-long")?;
+    std::fs::create_dir_all(&dir)?;
+    let list = dir.join("list.txt");
+    std::fs::write(
+        &list,
+        format!("http://e.com/{}\n1.2.3.4:80\n", "p".repeat(20_000)),
+    )?;
+    let out = dir.join("pack");
+    let got = run(&[
+        "--format",
+        "watchlist",
+        "--out",
+        out.to_str().ok_or("path")?,
+        list.to_str().ok_or("path")?,
+    ]);
+    assert_eq!(got.code, 0, "{}", got.err);
+    assert!(
+        got.err
+            .contains("... (20015 characters): its row is 20025 characters, over 10240\n"),
+        "{}",
+        got.err
+    );
+    let network = std::fs::read_to_string(out.join("iochunt_network.csv"))?;
+    assert!(network.contains("1.2.3.4:80"), "{network}");
+    assert!(!out.join("iochunt_url.csv").exists());
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
