@@ -281,3 +281,34 @@ fn a_budget_too_small_for_any_query_is_an_error_not_an_empty_plan() {
     assert!(plan.unhunted.is_empty());
     assert!(!plan.queries.is_empty());
 }
+
+#[test]
+fn a_watchlist_is_read_once_per_table_when_inline_networks_are_split() {
+    let mut ind = feed();
+    ind.extend((0..800u32).map(|i| {
+        let net = format!("100.{}.{}.0/24", 64 + i / 256, i % 256);
+        Indicator::new(Ioc::parse(&net).expect("network parses"))
+    }));
+    let opts = HuntOptions::new(Platform::Sentinel)
+        .with_watchlist_over(1)
+        .with_max_chars(10_000);
+    let plan = HuntPlan::build(&ind, Catalog::builtin(), &opts).expect("plan");
+    let mut readers: std::collections::BTreeMap<(&str, IocGroup), usize> = Default::default();
+    let mut parts: std::collections::BTreeMap<(&str, IocGroup), usize> = Default::default();
+    for q in &plan.queries {
+        *parts.entry((q.table.as_str(), q.group)).or_default() += 1;
+        if q.watchlist.is_some() {
+            *readers.entry((q.table.as_str(), q.group)).or_default() += 1;
+        }
+    }
+    let cef = ("CommonSecurityLog", IocGroup::Network);
+    assert!(
+        parts[&cef] > 1,
+        "800 networks do not fit one 10,000-character query"
+    );
+    assert!(readers.values().all(|&n| n == 1), "{readers:?}");
+    // Every indicator is still in some query.
+    let covered: BTreeSet<&Ioc> = plan.queries.iter().flat_map(|q| q.iocs.iter()).collect();
+    assert_eq!(covered.len(), ind.len());
+    assert!(plan.unhunted.is_empty());
+}

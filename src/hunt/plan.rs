@@ -675,7 +675,13 @@ fn split_to_budget(
                 if !b.is_empty() {
                     let (a, b) = iocs.split_at(iocs.len() / 2);
                     split_to_budget(target, a, out, over)?;
-                    return split_to_budget(target, b, out, over);
+                    // The watchlist is read by the first part only: every
+                    // later part would report the same rows again.
+                    let rest = Target {
+                        watchlist: None,
+                        ..*target
+                    };
+                    return split_to_budget(&rest, b, out, over);
                 }
                 // Too long alone, or a budget smaller than the query around
                 // it? The value's own share of the text tells them apart.
