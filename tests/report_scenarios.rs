@@ -101,18 +101,18 @@ fn scenarios_follow_the_indicators_and_flags() -> TestResult {
         texts[0],
         (
             &["DeviceNetworkEvents".to_owned()][..],
-            r#"| where not(RemoteUrlHost in ("duckdns.org"))"#
+            r#"| where not(RemoteUrlHost in ("duckdns.org") and not(RemoteUrlHost matches regex "(^|\\.)(shop\\.example-store\\.com)$"))"#
         )
     );
     assert!(texts.iter().any(|(t, x)| t == &["DeviceFileEvents".to_owned()]
-        && *x == r#"| where not(FileOriginUrlHost in ("duckdns.org") or FileOriginReferrerUrlHost in ("duckdns.org"))"#));
+        && *x == r#"| where not((FileOriginUrlHost in ("duckdns.org") or FileOriginReferrerUrlHost in ("duckdns.org")) and not(FileOriginUrlHost matches regex "(^|\\.)(shop\\.example-store\\.com)$" or FileOriginReferrerUrlHost matches regex "(^|\\.)(shop\\.example-store\\.com)$"))"#));
 
     let comp = by_title("Compromised legitimate infrastructure").ok_or("compromised")?;
     assert_eq!(comp.iocs, [Ioc::parse("shop.example-store.com")?]);
     assert_eq!(comp.exclusions[0].tables, ["DeviceNetworkEvents"]);
     assert_eq!(
         comp.exclusions[0].text,
-        r#"| where not(InitiatingProcessFileName in~ ("chrome.exe", "msedge.exe", "firefox.exe", "iexplore.exe", "brave.exe", "opera.exe") and (RemoteUrlHost in ("shop.example-store.com")))"#
+        r#"| where not(InitiatingProcessFileName in~ ("chrome.exe", "msedge.exe", "firefox.exe", "iexplore.exe", "brave.exe", "opera.exe") and (RemoteUrlHost in ("shop.example-store.com") and not(RemoteUrlHost matches regex "^(duckdns\\.org)$")))"#
     );
     Ok(())
 }
@@ -332,5 +332,28 @@ fn hostile_feed_text_cannot_add_links_or_html_to_the_report() -> TestResult {
     assert!(md.starts_with(
         "# Indicator list: &lt;img src=x onerror=alert(1)&gt; \\[click\\](https://phish.example/) IOCs\n"
     ));
+    Ok(())
+}
+
+#[test]
+fn suffix_exclusions_keep_rows_where_another_column_is_a_real_hit() -> TestResult {
+    let f = Filter::new().apply([ind("duckdns.org", 80)?, ind("evil.example.net", 80)?]);
+    let plan = plan(&f, Platform::Defender)?;
+    let scenarios = Report::new(&f, &plan).scenarios();
+    let suffix = scenarios
+        .iter()
+        .find(|s| s.title == "Public-suffix domains")
+        .ok_or("suffix scenario")?;
+    let files = suffix
+        .exclusions
+        .iter()
+        .find(|e| e.tables == ["DeviceFileEvents"])
+        .ok_or("DeviceFileEvents exclusion")?;
+    // A download from evil.example.net with a duckdns.org referrer matches
+    // the first half and not the second: it is not excluded.
+    assert_eq!(
+        files.text,
+        r#"| where not((FileOriginUrlHost in ("duckdns.org") or FileOriginReferrerUrlHost in ("duckdns.org")) and not(FileOriginUrlHost matches regex "(^|\\.)(evil\\.example\\.net)$" or FileOriginReferrerUrlHost matches regex "(^|\\.)(evil\\.example\\.net)$"))"#
+    );
     Ok(())
 }

@@ -37,6 +37,7 @@
 
 mod catalog;
 mod matching;
+pub(crate) use matching::host_regex;
 mod plan;
 
 pub use catalog::{Catalog, Field, Platform, TableSpec, UnknownPlatform};

@@ -149,8 +149,10 @@ fn any_of(terms: Vec<Expr>) -> Option<Expr> {
     terms.into_iter().reduce(|a, b| a.or(b))
 }
 
-/// One exclusion per domain query: the host columns of that query are not
-/// one of `hosts`, optionally only for `extra` rows.
+/// One exclusion per domain query, for the rows that matched only `hosts`
+/// (optionally only `extra` rows): no host column of the row matches one
+/// of the query's other domains. A row where another column matched an
+/// indicator that is not flagged is a real hit and stays.
 fn host_exclusions(
     plan: &HuntPlan,
     hosts: &[String],
@@ -166,11 +168,42 @@ fn host_exclusions(
         if out.iter().any(|e| e.tables.contains(&q.table)) {
             continue;
         }
-        let terms = host_columns(q)
-            .into_iter()
-            .map(|c| col(c.as_str()).in_(hosts.iter().map(|h| lit(h.as_str()))))
-            .collect();
-        let Some(hit) = any_of(terms) else { continue };
+        let columns = host_columns(q);
+        let (mut subdomains, mut exact) = (Vec::new(), Vec::new());
+        for d in q.iocs.iter().filter_map(|i| match i {
+            Ioc::Domain(d) if !hosts.iter().any(|h| h == d.as_str()) => Some(d),
+            _ => None,
+        }) {
+            if d.is_public_suffix() {
+                exact.push(d.as_str());
+            } else {
+                subdomains.push(d.as_str());
+            }
+        }
+        // The row matched a flagged host...
+        let flagged = any_of(
+            columns
+                .iter()
+                .map(|c| col(c.as_str()).in_(hosts.iter().map(|h| lit(h.as_str()))))
+                .collect(),
+        );
+        // ...and no other domain of the query (a flagged host can also be a
+        // subdomain of one that is not flagged).
+        let others = (!subdomains.is_empty() || !exact.is_empty()).then(|| {
+            let re = crate::hunt::host_regex(&subdomains, &exact);
+            any_of(
+                columns
+                    .iter()
+                    .map(|c| col(c.as_str()).matches_regex(lit(re.as_str())))
+                    .collect(),
+            )
+        });
+        let hit = match (flagged, others.flatten()) {
+            (Some(f), Some(o)) if columns.len() > 1 => Some(f.paren().and(not(o))),
+            (Some(f), Some(o)) => Some(f.and(not(o))),
+            (f, _) => f,
+        };
+        let Some(hit) = hit else { continue };
         let predicate = match extra(q) {
             Some(e) => e.and(hit.paren()),
             None => hit,
