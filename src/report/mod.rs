@@ -47,7 +47,8 @@
 //!   "unhunted": [{"ioc": "...", "reason": "..."}],
 //!   "false_positives": [
 //!     {"title": "...", "description": "...", "iocs": ["..."],
-//!      "exclusions": [{"tables": ["CommonSecurityLog", ...], "text": "| where not(MatchTier == \"ip_only\")"}]}
+//!      "exclusions": [{"tables": ["CommonSecurityLog", ...], "group": "network",
+//!                      "text": "| where not(MatchTier == \"ip_only\")"}]}
 //!   ]
 //! }
 //! ```
