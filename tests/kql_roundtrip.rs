@@ -130,3 +130,26 @@ fn buffered_lists_handle_literals_longer_than_the_buffer() -> Result<(), Box<dyn
     assert_eq!(Query::parse(&q.to_string())?, q);
     Ok(())
 }
+
+#[test]
+fn buffered_lists_render_like_their_literals_one_by_one() {
+    // Literals of many lengths and contents, so that buffer hand-offs fall
+    // inside, before and after escapes and long literals.
+    let pieces = kql_support::HOSTILE_FRAGMENTS
+        .iter()
+        .copied()
+        .chain(["", "10.0.0.1", "é", "\u{85}"]);
+    let values: Vec<String> = pieces
+        .cycle()
+        .take(3_000)
+        .enumerate()
+        .map(|(i, p)| format!("{}{p}{}", "a".repeat(i % 97), "\\".repeat(i % 5)))
+        .chain(std::iter::once("z".repeat(5_000)))
+        .collect();
+    let one_by_one: Vec<String> = values.iter().map(|v| lit(v.as_str()).to_string()).collect();
+    let joined = one_by_one.join(", ");
+    let q = Query::table("T").where_(col("c").in_(values.iter()));
+    assert_eq!(q.to_string(), format!("T | where c in ({joined})"));
+    let d = Literal::Dynamic(Dynamic::strings(values.iter()));
+    assert_eq!(d.to_string(), format!("dynamic([{joined}])"));
+}
