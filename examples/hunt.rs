@@ -25,7 +25,7 @@
 //! honour, and unreadable or unrecognised files exit with status 2; a run
 //! in which every record was rejected exits with status 1.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -495,7 +495,7 @@ fn deploy(
                     writeln!(
                         err,
                         "not in the xdr output: {}: hunted only in {}, which has no entity column",
-                        ioc.defanged(),
+                        shortened(&ioc.defanged().to_string()),
                         q.table
                     )
                     .map_err(log_err)?;
@@ -555,8 +555,24 @@ fn deploy(
                 }
                 files.push(OutFile::new(w.file_name(), w.to_csv()));
             }
+            // A hunt split into parts (over 10,000 inline values) gets one
+            // file per part: `-part1`, `-part2`, ...
+            let mut parts: HashMap<(&str, String), (usize, usize)> = HashMap::new();
             for q in &plan.queries {
-                let name = format!("{}-{}.kql", q.table, q.group);
+                parts
+                    .entry((q.table.as_str(), q.group.to_string()))
+                    .or_default()
+                    .0 += 1;
+            }
+            for q in &plan.queries {
+                let key = (q.table.as_str(), q.group.to_string());
+                let name = match parts.get_mut(&key) {
+                    Some((total, seen)) if *total > 1 => {
+                        *seen += 1;
+                        format!("{}-{}-part{seen}.kql", q.table, q.group)
+                    }
+                    _ => format!("{}-{}.kql", q.table, q.group),
+                };
                 files.push(OutFile::new(name, format!("{}\n", q.text.trim_end())));
             }
             files
@@ -636,6 +652,11 @@ fn write_files(
             )),
         };
     };
+    // Two files of one name would silently lose the first.
+    let mut names = HashSet::new();
+    if let Some(dup) = files.iter().find(|f| !names.insert(f.name.as_str())) {
+        return Err((1, format!("two output files are named {}", dup.name)));
+    }
     let cannot = |path: &Path, e: io::Error| (1, format!("cannot write {}: {e}", path.display()));
     std::fs::create_dir_all(dir).map_err(|e| cannot(dir, e))?;
     let stale: Vec<String> = std::fs::read_dir(dir)

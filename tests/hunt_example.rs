@@ -654,3 +654,39 @@ fn an_indicator_too_long_for_a_watchlist_row_is_named_and_left_out() -> TestResu
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }
+
+#[test]
+fn a_hunt_split_into_parts_writes_one_file_per_part() -> TestResult {
+    let dir = out_dir("parts")?;
+    std::fs::create_dir_all(&dir)?;
+    let list = dir.join("list.txt");
+    let domains: String = (0..10_050)
+        .map(|i| format!("c2-{i}.evil-example.com\n"))
+        .collect();
+    std::fs::write(&list, domains)?;
+    let out = dir.join("pack");
+    let got = run(&[
+        "--format",
+        "watchlist",
+        "--out",
+        out.to_str().ok_or("path")?,
+        list.to_str().ok_or("path")?,
+    ]);
+    assert_eq!(got.code, 0, "{}", got.err);
+    let written = names(&out)?;
+    let dns: Vec<&String> = written
+        .iter()
+        .filter(|n| n.starts_with("DnsEvents-"))
+        .collect();
+    assert_eq!(
+        dns,
+        ["DnsEvents-domain-part1.kql", "DnsEvents-domain-part2.kql"]
+    );
+    let part2 = std::fs::read_to_string(out.join("DnsEvents-domain-part2.kql"))?;
+    assert!(
+        part2.contains("c2-9999.evil-example.com"),
+        "the last values are in part 2"
+    );
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
