@@ -250,6 +250,30 @@ fn names(dir: &std::path::Path) -> Result<Vec<String>, std::io::Error> {
     Ok(names)
 }
 
+/// Writes `list` as a plain indicator list in a fresh directory named after
+/// `name`, and runs `--format FORMAT --out DIR/<out>` on it. Returns the
+/// outcome, the directory (to remove) and the output directory.
+fn run_deploy_on_list(
+    name: &str,
+    list: &str,
+    format: &str,
+    out: &str,
+) -> Result<(Outcome, std::path::PathBuf, std::path::PathBuf), Box<dyn std::error::Error>> {
+    let dir = out_dir(name)?;
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("list.txt");
+    std::fs::write(&path, list)?;
+    let out = dir.join(out);
+    let got = run(&[
+        "--format",
+        format,
+        "--out",
+        out.to_str().ok_or("path")?,
+        path.to_str().ok_or("path")?,
+    ]);
+    Ok((got, dir, out))
+}
+
 const DEPLOY_GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/deploy/xworm");
 
 #[test]
@@ -536,21 +560,12 @@ fn readme_shows_the_main_commands_output() -> TestResult {
 
 #[test]
 fn an_indicator_too_long_for_a_rule_is_named_and_the_rest_is_written() -> TestResult {
-    let dir = out_dir("long")?;
-    std::fs::create_dir_all(&dir)?;
-    let list = dir.join("list.txt");
-    std::fs::write(
-        &list,
-        format!("http://e.com/{}\nevil[.]com\n", "p".repeat(50_000)),
-    )?;
-    let out = dir.join("rules");
-    let got = run(&[
-        "--format",
+    let (got, dir, out) = run_deploy_on_list(
+        "long",
+        &format!("http://e.com/{}\nevil[.]com\n", "p".repeat(50_000)),
         "sentinel-yaml",
-        "--out",
-        out.to_str().ok_or("path")?,
-        list.to_str().ok_or("path")?,
-    ]);
+        "rules",
+    )?;
     assert_eq!(got.code, 0, "{}", got.err);
     let line = got
         .err
@@ -565,17 +580,12 @@ fn an_indicator_too_long_for_a_rule_is_named_and_the_rest_is_written() -> TestRe
     assert!(!names(&out)?.is_empty(), "the domain still gets its rules");
 
     // Just over the budget in one table, within it in the others.
-    std::fs::write(
-        &list,
-        format!("http://evil.example.com/{}\n", "a".repeat(9_100)),
-    )?;
-    let got = run(&[
-        "--format",
+    let (got, partial_dir, partial_out) = run_deploy_on_list(
+        "partial",
+        &format!("http://evil.example.com/{}\n", "a".repeat(9_100)),
         "sentinel-yaml",
-        "--out",
-        dir.join("partial").to_str().ok_or("path")?,
-        list.to_str().ok_or("path")?,
-    ]);
+        "rules",
+    )?;
     assert_eq!(got.code, 0, "{}", got.err);
     let partial: Vec<&str> = got
         .err
@@ -590,8 +600,9 @@ fn an_indicator_too_long_for_a_rule_is_named_and_the_rest_is_written() -> TestRe
         partial[0]
     );
     assert!(partial[0].contains(": left out of the DeviceFileEvents query: "));
-    assert_eq!(names(&dir.join("partial"))?.len(), 6);
+    assert_eq!(names(&partial_out)?.len(), 6);
     std::fs::remove_dir_all(&dir)?;
+    std::fs::remove_dir_all(&partial_dir)?;
     Ok(())
 }
 
@@ -626,21 +637,12 @@ fn a_dash_reads_the_feed_from_standard_input() -> TestResult {
 
 #[test]
 fn an_indicator_too_long_for_a_watchlist_row_is_named_and_left_out() -> TestResult {
-    let dir = out_dir("watchlist-long")?;
-    std::fs::create_dir_all(&dir)?;
-    let list = dir.join("list.txt");
-    std::fs::write(
-        &list,
-        format!("http://e.com/{}\n1.2.3.4:80\n", "p".repeat(20_000)),
-    )?;
-    let out = dir.join("pack");
-    let got = run(&[
-        "--format",
+    let (got, dir, out) = run_deploy_on_list(
+        "watchlist-long",
+        &format!("http://e.com/{}\n1.2.3.4:80\n", "p".repeat(20_000)),
         "watchlist",
-        "--out",
-        out.to_str().ok_or("path")?,
-        list.to_str().ok_or("path")?,
-    ]);
+        "pack",
+    )?;
     assert_eq!(got.code, 0, "{}", got.err);
     assert!(
         got.err
@@ -657,21 +659,10 @@ fn an_indicator_too_long_for_a_watchlist_row_is_named_and_left_out() -> TestResu
 
 #[test]
 fn a_hunt_split_into_parts_writes_one_file_per_part() -> TestResult {
-    let dir = out_dir("parts")?;
-    std::fs::create_dir_all(&dir)?;
-    let list = dir.join("list.txt");
     let domains: String = (0..10_050)
         .map(|i| format!("c2-{i}.evil-example.com\n"))
         .collect();
-    std::fs::write(&list, domains)?;
-    let out = dir.join("pack");
-    let got = run(&[
-        "--format",
-        "watchlist",
-        "--out",
-        out.to_str().ok_or("path")?,
-        list.to_str().ok_or("path")?,
-    ]);
+    let (got, dir, out) = run_deploy_on_list("parts", &domains, "watchlist", "pack")?;
     assert_eq!(got.code, 0, "{}", got.err);
     let written = names(&out)?;
     let dns: Vec<&String> = written
