@@ -38,6 +38,7 @@
 mod catalog;
 mod matching;
 pub(crate) use matching::host_regex;
+pub(crate) use plan::feed_display_name;
 mod plan;
 
 pub use catalog::{Catalog, Field, Platform, TableSpec, UnknownPlatform};

@@ -771,16 +771,12 @@ impl SourceLine {
             format!("Source: {feeds} - {}", list(families))
         };
         // Feed text is data: keep control characters out of the comment line.
-        SourceLine(
-            text.chars()
-                .map(|c| if crate::kql::breaks_a_line(c) { ' ' } else { c })
-                .collect(),
-        )
+        SourceLine(crate::kql::one_line(&text))
     }
 }
 
 /// The printable name of a feed id, as the seed writes it.
-fn feed_display_name(feed: &str) -> &str {
+pub(crate) fn feed_display_name(feed: &str) -> &str {
     match feed {
         "threatfox" => "ThreatFox",
         "urlhaus" => "URLhaus",

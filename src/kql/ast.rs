@@ -106,6 +106,13 @@ pub(crate) fn breaks_a_line(c: char) -> bool {
     c.is_control() || c == '\u{2028}' || c == '\u{2029}'
 }
 
+/// `text` with every character that [`breaks_a_line`] replaced by a space.
+pub(crate) fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if breaks_a_line(c) { ' ' } else { c })
+        .collect()
+}
+
 impl Comment {
     /// Makes a comment from its text (without the leading `//`).
     ///

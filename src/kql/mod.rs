@@ -61,7 +61,7 @@
 //! ```
 
 mod ast;
-pub(crate) use ast::breaks_a_line;
+pub(crate) use ast::{breaks_a_line, one_line};
 mod build;
 mod fmt;
 mod parse;

@@ -98,6 +98,7 @@ pub use fp::{Exclusion, Scenario};
 
 use crate::filter::{Filtered, Flag, Rule};
 use crate::hunt::{HuntPlan, HuntQuery, Platform, Unhunted};
+use crate::kql::one_line;
 use crate::{Indicator, Ioc, IocKind, ThreatType};
 
 /// A hunting report over filtered indicators and their hunt plan.
@@ -388,7 +389,8 @@ fn families<'a>(indicators: impl IntoIterator<Item = &'a Indicator>) -> Vec<Stri
     }
     let mut list: Vec<(&str, usize)> = counts.into_iter().collect();
     list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    list.into_iter().map(|(n, _)| clean(n)).collect()
+    // Feed text is data: it stays on one line of the document.
+    list.into_iter().map(|(n, _)| one_line(n)).collect()
 }
 
 /// Feed names, printable, by number of indicators, then name.
@@ -403,21 +405,11 @@ fn feeds<'a>(indicators: impl IntoIterator<Item = &'a Indicator>) -> Vec<String>
     list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     list.into_iter()
         .map(|(n, _)| {
-            clean(match n {
-                "threatfox" => "ThreatFox",
-                "urlhaus" => "URLhaus",
-                "malwarebazaar" => "MalwareBazaar",
+            one_line(match n {
                 "list" => "Indicator list",
-                other => other,
+                other => crate::hunt::feed_display_name(other),
             })
         })
-        .collect()
-}
-
-/// Feed text is data: no control characters in the document.
-fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if crate::kql::breaks_a_line(c) { ' ' } else { c })
         .collect()
 }
 
