@@ -153,3 +153,29 @@ fn buffered_lists_render_like_their_literals_one_by_one() {
     let d = Literal::Dynamic(Dynamic::strings(values.iter()));
     assert_eq!(d.to_string(), format!("dynamic([{joined}])"));
 }
+
+#[test]
+fn buffered_lists_copy_plain_literals_of_every_length() {
+    // Plain indicator text takes the buffered copy path; every length from
+    // empty to past the buffer's size, at every offset within it.
+    let alphabet = b"0123456789abcdef.-:/_[]=?ABC";
+    let values: Vec<String> = (0..1_100)
+        .map(|len| {
+            (0..len)
+                .map(|i| char::from(alphabet[(len * 7 + i) % alphabet.len()]))
+                .collect()
+        })
+        .collect();
+    let one_by_one: Vec<String> = values.iter().map(|v| lit(v.as_str()).to_string()).collect();
+    let joined = one_by_one.join(", ");
+    let q = Query::table("T").where_(col("c").in_(values.iter()));
+    assert_eq!(q.to_string(), format!("T | where c in ({joined})"));
+    let d = Literal::Dynamic(Dynamic::strings(values.iter()));
+    assert_eq!(d.to_string(), format!("dynamic([{joined}])"));
+    // A known rendering, not only agreement with the one-by-one path.
+    assert!(
+        joined.starts_with(r#""", "7", "ef", "[]=", "#),
+        "{}",
+        &joined[..40]
+    );
+}

@@ -907,13 +907,18 @@ impl Display for Expr {
                     // Long lists go through a buffer: far fewer writer calls.
                     let mut b = Buffered::new(f);
                     for (i, v) in values.iter().enumerate() {
-                        if i > 0 {
-                            b.write_str(", ")?;
-                        }
                         match v {
+                            Expr::Literal(Literal::String(s)) if i > 0 => b.comma_quoted(s, '"')?,
                             Expr::Literal(Literal::String(s)) => b.quoted(s, '"')?,
-                            Expr::Literal(l) => l.render(&mut b)?,
-                            other => write!(b, "{other}")?,
+                            other => {
+                                if i > 0 {
+                                    b.write_str(", ")?;
+                                }
+                                match other {
+                                    Expr::Literal(l) => l.render(&mut b)?,
+                                    other => write!(b, "{other}")?,
+                                }
+                            }
                         }
                     }
                     b.finish()?;
@@ -1537,13 +1542,16 @@ impl Dynamic {
             Dynamic::Array(items) => {
                 w.write_str("[")?;
                 for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        w.write_str(", ")?;
-                    }
                     // Strings (the common element) without the recursive call.
                     match item {
+                        Dynamic::String(s) if i > 0 => w.comma_quoted(s, '"')?,
                         Dynamic::String(s) => w.quoted(s, '"')?,
-                        other => other.render(w)?,
+                        other => {
+                            if i > 0 {
+                                w.write_str(", ")?;
+                            }
+                            other.render(w)?;
+                        }
                     }
                 }
                 w.write_str("]")

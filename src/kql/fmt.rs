@@ -50,6 +50,12 @@ pub(crate) trait Sink: fmt::Write {
     fn quoted(&mut self, s: &str, quote: char) -> fmt::Result {
         write_quoted(self, s, quote)
     }
+
+    /// Writes `", "`, then `s` as a quoted literal: the step of a list.
+    fn comma_quoted(&mut self, s: &str, quote: char) -> fmt::Result {
+        self.write_str(", ")?;
+        self.quoted(s, quote)
+    }
 }
 
 impl Sink for fmt::Formatter<'_> {}
@@ -60,9 +66,16 @@ pub(crate) const BUFFER_AFTER: usize = 32;
 /// Collects small writes into a local buffer and hands them to the
 /// formatter in large pieces; the formatter's writer is behind a `dyn`
 /// call, which dominates the cost of writing many short literals.
+///
+/// The buffer is a byte array rather than a `String` so that a short
+/// literal is copied with fixed-size moves at known offsets instead of a
+/// `memcpy` call per piece. Only whole `&str`s are ever copied in, so the
+/// bytes are always UTF-8; the check at each hand-off is the price of
+/// staying in safe code.
 pub(crate) struct Buffered<'a, 'b> {
     f: &'a mut fmt::Formatter<'b>,
-    buf: String,
+    buf: [u8; BUFFER_BYTES],
+    len: usize,
 }
 
 /// Small on purpose: one `dyn` call per few dozen literals is already
@@ -76,17 +89,70 @@ impl<'a, 'b> Buffered<'a, 'b> {
     pub(crate) fn new(f: &'a mut fmt::Formatter<'b>) -> Self {
         Buffered {
             f,
-            buf: String::with_capacity(BUFFER_BYTES),
+            buf: [0; BUFFER_BYTES],
+            len: 0,
         }
     }
 
     /// Writes out what is left.
-    pub(crate) fn finish(self) -> fmt::Result {
-        if self.buf.is_empty() {
-            Ok(())
-        } else {
-            self.f.write_str(&self.buf)
+    pub(crate) fn finish(mut self) -> fmt::Result {
+        self.flush()
+    }
+
+    /// Hands the buffer to the formatter.
+    fn flush(&mut self) -> fmt::Result {
+        let pending = self.buf.get(..self.len).unwrap_or_default();
+        self.len = 0;
+        if pending.is_empty() {
+            return Ok(());
         }
+        // Never fails: only whole `&str`s are copied in (see the type).
+        let text = std::str::from_utf8(pending).map_err(|_| fmt::Error)?;
+        self.f.write_str(text)
+    }
+
+    /// `s` between quotes, after `", "` if `COMMA`, when `s` needs no
+    /// escape; false if it may (then nothing was written).
+    #[inline(always)]
+    fn plain_quoted<const COMMA: bool>(
+        &mut self,
+        s: &str,
+        quote: char,
+    ) -> Result<bool, fmt::Error> {
+        let q = match quote {
+            '"' => b'"',
+            '\'' => b'\'',
+            _ => return Ok(false),
+        };
+        let bytes = s.as_bytes();
+        let sep: &[u8] = if COMMA { b", " } else { b"" };
+        let (n, k) = (bytes.len(), sep.len());
+        if str_may_be_special(s) {
+            return Ok(false);
+        }
+        let total = k + n + 2;
+        if self.len + total > BUFFER_BYTES {
+            self.flush()?;
+        }
+        let Some(out) = self.buf.get_mut(self.len..self.len + total) else {
+            return Ok(false);
+        };
+        let (head, body) = out.split_at_mut(k + 1);
+        head[..k].copy_from_slice(sep);
+        head[k] = q;
+        let (body, tail) = body.split_at_mut(n);
+        match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+            // Eight to sixteen bytes (most indicators): two overlapping
+            // fixed-size copies.
+            (Some(first), Some(last)) if n <= 16 => {
+                body[..8].copy_from_slice(first);
+                body[n - 8..].copy_from_slice(last);
+            }
+            _ => body.copy_from_slice(bytes),
+        }
+        tail[0] = q;
+        self.len += total;
+        Ok(true)
     }
 }
 
@@ -95,51 +161,62 @@ impl Sink for Buffered<'_, '_> {
     fn quoted(&mut self, s: &str, quote: char) -> fmt::Result {
         // Same output as `write_quoted`: text without special bytes is
         // copied between quotes unchanged.
-        if self.buf.len() + s.len() + 2 <= BUFFER_BYTES && !str_may_be_special(s) {
-            self.buf.push(quote);
-            self.buf.push_str(s);
-            self.buf.push(quote);
+        if self.plain_quoted::<false>(s, quote)? {
             Ok(())
         } else {
+            write_quoted(self, s, quote)
+        }
+    }
+
+    #[inline(always)]
+    fn comma_quoted(&mut self, s: &str, quote: char) -> fmt::Result {
+        if self.plain_quoted::<true>(s, quote)? {
+            Ok(())
+        } else {
+            fmt::Write::write_str(self, ", ")?;
             write_quoted(self, s, quote)
         }
     }
 }
 
 /// Conservative: false means no byte of `s` is special or non-ASCII.
+///
+/// Checks against [`quick_mask`], a superset of the special
+/// bytes that costs a third of the exact test; strings it flags go through
+/// the exact escaper, so only speed depends on the difference.
 #[inline]
 fn str_may_be_special(s: &str) -> bool {
     let bytes = s.as_bytes();
-    if bytes.len() < 8 {
+    let word = |w: &[u8; 8]| quick_mask(u64::from_le_bytes(*w));
+    let (Some(first), Some(last)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) else {
         return bytes.iter().any(|&b| SPECIAL[usize::from(b)] || b >= 0x80);
-    }
-    let word = |at: usize| {
-        bytes
-            .get(at..at + 8)
-            .and_then(|c| <[u8; 8]>::try_from(c).ok())
-            .is_none_or(|w| word_may_be_special(u64::from_le_bytes(w)))
     };
-    let mut i = 0;
-    while i + 8 <= bytes.len() {
-        if word(i) {
-            return true;
-        }
-        i += 8;
+    // Eight to sixteen bytes (most indicators): two overlapping words, no loop.
+    let mut mask = word(first) | word(last);
+    if bytes.len() > 16 {
+        mask = bytes[8..]
+            .chunks_exact(8)
+            .filter_map(|c| <&[u8; 8]>::try_from(c).ok())
+            .fold(mask, |m, w| m | word(w));
     }
-    i < bytes.len() && word(bytes.len() - 8)
+    mask != 0
 }
 
 impl fmt::Write for Buffered<'_, '_> {
     #[inline]
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        if self.buf.len() + s.len() > BUFFER_BYTES {
-            self.f.write_str(&self.buf)?;
-            self.buf.clear();
+        if self.len + s.len() > BUFFER_BYTES {
+            self.flush()?;
             if s.len() > BUFFER_BYTES {
                 return self.f.write_str(s);
             }
         }
-        self.buf.push_str(s);
+        let out = self
+            .buf
+            .get_mut(self.len..self.len + s.len())
+            .ok_or(fmt::Error)?;
+        out.copy_from_slice(s.as_bytes());
+        self.len += s.len();
         Ok(())
     }
 }
@@ -180,6 +257,23 @@ const fn word_may_be_special(w: u64) -> bool {
         || has_zero(w ^ (ONES * b'\\' as u64))
         || has_zero(w ^ (ONES * b'"' as u64))
         || has_zero(w ^ (ONES * b'\'' as u64))
+}
+
+/// Conservative and cheap: non-zero if any byte of `w` is below `-` (0x2D:
+/// controls, space and the punctuation that holds both quotes), is `\\`,
+/// or is 0x7F and above. Zero means all eight bytes can be copied as is.
+///
+/// The characters of IP addresses, domains and hashes are all above the
+/// cut, so lists of indicators take the fast path; anything flagged goes
+/// through the exact escaper.
+const fn quick_mask(w: u64) -> u64 {
+    // Per lane: `w - 0x2D` borrows into the high bit when the byte is below
+    // 0x2D, `w + 1` carries into it when the byte is 0x7F or above, `w` has
+    // it when the byte is non-ASCII, and `bs - 1 & !bs` when the byte is
+    // `\\`. Borrows and carries across lanes only start from a lane that is
+    // already flagged, so "any lane" is exact.
+    let bs = w ^ (ONES * b'\\' as u64);
+    (w.wrapping_sub(ONES * 0x2d) | w.wrapping_add(ONES) | w | (bs.wrapping_sub(ONES) & !bs)) & HIGHS
 }
 
 fn needs_escape(c: char, quote: char) -> bool {
@@ -476,6 +570,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn quick_word_check_covers_the_byte_table() {
+        for b in 0..=255u8 {
+            for lane in 0..8 {
+                let mut word = *b"abcdefgh";
+                word[lane] = b;
+                let quick = quick_mask(u64::from_le_bytes(word)) != 0;
+                if SPECIAL[usize::from(b)] || b >= 0x80 {
+                    assert!(quick, "byte {b:#x} lane {lane}");
+                }
+                // Exactly the bytes of its documented cut are flagged.
+                assert_eq!(quick, b < 0x2d || b == b'\\' || b >= 0x7f, "byte {b:#x}");
+            }
+        }
+        // Several flagged lanes at once, and every byte of indicator text.
+        assert_ne!(quick_mask(u64::from_le_bytes(*b"\0\xff\0\xff\"'\\\x7f")), 0);
+        assert_eq!(quick_mask(u64::from_le_bytes(*b"az09.-:/")), 0);
     }
 
     #[test]
