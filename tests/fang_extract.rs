@@ -102,6 +102,32 @@ fn scheme_less_urls_and_ports() {
 }
 
 #[test]
+fn urls_with_a_scheme_are_found_whatever_their_suffix() {
+    // A scheme makes a link of a name outside the public suffix list; a
+    // bare name there stays prose, and so does a dotless live host.
+    let text = "hxxp://c2[.]onion-mirror[.]i2p/g https://phish.example/login \
+                hxxp://intranet/x and http://localhost:8080/a but not phish.example";
+    assert_eq!(
+        found(text),
+        [
+            row("url", "http://c2.onion-mirror.i2p/g", true),
+            row("url", "https://phish.example/login", false),
+            row("url", "http://intranet/x", true),
+        ]
+    );
+    // A nested link of that kind is defanged with the one around it.
+    let nested = "http://evil.example.com/r?u=https://phish.example/login";
+    let safe = defang(nested);
+    assert_eq!(
+        safe,
+        "hxxp://evil[.]example[.]com/r?u=hxxps://phish[.]example/login"
+    );
+    assert_eq!(refang(&safe), nested);
+    // `a.com://x` is a domain before punctuation, not a URL with scheme `a.com`.
+    assert_eq!(found("see a.com[://]x"), [row("domain", "a.com", false)]);
+}
+
+#[test]
 fn defang_writes_the_canonical_style() {
     let cases = [
         ("192.3.171.227:8823", "192[.]3[.]171[.]227:8823"),

@@ -235,13 +235,45 @@ const FILE_TLDS: &[&str] = &[
     "sct", "chm", "inf",
 ];
 
-fn url_ok(ioc: &Ioc) -> bool {
+/// Whether a URL found by its `://` is reported: its host is an IP address,
+/// a name under a known public suffix, or another well-formed host name
+/// that has a dot or that the writer defanged. With a scheme in front, a
+/// name under a suffix outside the public list (`.onion`-style networks,
+/// `.local`, `.internal`, the reserved `.example`) is still a link. The
+/// last rule needs a scheme without dots: `a.com://x` is prose around a
+/// domain, not a URL.
+fn url_ok(ioc: &Ioc, defanged: bool) -> bool {
     let Ioc::Url(u) = ioc else { return false };
     match u.host() {
-        Some(Host::Domain(d)) => Domain::parse(d).is_ok(),
+        Some(Host::Domain(d)) => {
+            Domain::parse(d).is_ok()
+                || (!u.scheme().contains('.')
+                    && (defanged || d.contains('.'))
+                    && host_name_shape(d))
+        }
         Some(Host::Ipv4(_) | Host::Ipv6(_)) => true,
         None => false,
     }
+}
+
+/// Labels of letters, digits, `-` and `_` (1 to 63 bytes, no `-` at either
+/// end), 253 bytes in all, and a last label that starts with a letter (a
+/// top-level name, or `xn--` for an internationalised one).
+fn host_name_shape(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+    };
+    host.len() <= 253
+        && host.split('.').all(label_ok)
+        && host
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.starts_with(|c: char| c.is_ascii_alphabetic()))
 }
 
 /// Scans a live (refanged) line.
@@ -330,7 +362,7 @@ fn scan_word(
         let Ok(ioc) = Ioc::parse(&v[s..end]) else {
             continue;
         };
-        if !url_ok(&ioc) {
+        if !url_ok(&ioc, marked(s, end)) {
             continue;
         }
         scan_tokens(v, cursor, s, marked, out);
