@@ -128,6 +128,32 @@ fn urls_with_a_scheme_are_found_whatever_their_suffix() {
 }
 
 #[test]
+fn refang_and_defang_settle_in_one_pass() {
+    // ` DOT ` before a word that loses its `(DOT)`: judged the same before
+    // and after (it used to be rewritten only by a second refang).
+    let once = refang("see a.com DOT a@a.com(DOT) now");
+    assert_eq!(once, "see a.com.a@a.com. now");
+    assert_eq!(refang(&once), once);
+    // An endpoint glued to a URL's trailing punctuation is found and defanged.
+    let text = "http://[::]/@.[2001:db8::1]:8443";
+    assert_eq!(
+        found(text),
+        [
+            row("url", "http://[::]/@", false),
+            row("ip_port", "[2001:db8::1]:8443", false),
+        ]
+    );
+    let safe = defang(text);
+    assert_eq!(safe, "hxxp://[[:][:]]/@.[2001[:]db8[:][:]1]:8443");
+    assert_eq!(defang(&safe), safe);
+    // A URL listed with its scheme twice is one indicator.
+    assert_eq!(
+        found("https://http://api1.example.com/a//b"),
+        [row("url", "https://http//api1.example.com/a//b", false)]
+    );
+}
+
+#[test]
 fn defang_writes_the_canonical_style() {
     let cases = [
         ("192.3.171.227:8823", "192[.]3[.]171[.]227:8823"),

@@ -237,18 +237,24 @@ const FILE_TLDS: &[&str] = &[
 
 /// Whether a URL found by its `://` is reported: its host is an IP address,
 /// a name under a known public suffix, or another well-formed host name
-/// that has a dot or that the writer defanged. With a scheme in front, a
-/// name under a suffix outside the public list (`.onion`-style networks,
-/// `.local`, `.internal`, the reserved `.example`) is still a link. The
-/// last rule needs a scheme without dots: `a.com://x` is prose around a
-/// domain, not a URL.
-fn url_ok(ioc: &Ioc, defanged: bool) -> bool {
+/// that has a dot, or none when the writer defanged the scheme
+/// (`hxxp://intranet/x`). With a scheme in front, a name under a suffix
+/// outside the public list (`.onion`-style networks, `.local`, `.internal`,
+/// the reserved `.example`) is still a link. The last rules need a scheme
+/// without dots and a path that does not start with `//`: `a.com://x` is
+/// prose around a domain, and in `the://http://x` the "host" is a scheme.
+/// A web URL written with its scheme twice (`https://http://host/`, as
+/// some publishers list them) is kept whole.
+fn url_ok(ioc: &Ioc, scheme_defanged: bool) -> bool {
     let Ioc::Url(u) = ioc else { return false };
+    let web = |s: &str| matches!(s, "http" | "https" | "ftp");
     match u.host() {
         Some(Host::Domain(d)) => {
             Domain::parse(d).is_ok()
+                || (web(u.scheme()) && web(d) && u.path().starts_with("//"))
                 || (!u.scheme().contains('.')
-                    && (defanged || d.contains('.'))
+                    && !u.path().starts_with("//")
+                    && (scheme_defanged || d.contains('.'))
                     && host_name_shape(d))
         }
         Some(Host::Ipv4(_) | Host::Ipv6(_)) => true,
@@ -362,7 +368,7 @@ fn scan_word(
         let Ok(ioc) = Ioc::parse(&v[s..end]) else {
             continue;
         };
-        if !url_ok(&ioc, marked(s, end)) {
+        if !url_ok(&ioc, marked(s, k + 3)) {
             continue;
         }
         scan_tokens(v, cursor, s, marked, out);
@@ -494,8 +500,11 @@ fn classify(
     out: &mut Vec<(usize, usize, Ioc)>,
     depth: u8,
 ) {
+    // bracketed IPv6 endpoint keeps its brackets, also after punctuation
+    // that is trimmed (`.[::1]:443` right after a URL)
+    let lead = v[a..z].trim_start_matches(|c| c != '[' && trim_char(c));
+    let a = z - lead.len();
     let raw = &v[a..z];
-    // bracketed IPv6 endpoint keeps its brackets
     if raw.starts_with('[') {
         if let Some(close) = raw.find("]:") {
             let port_len = raw[close + 2..]

@@ -701,24 +701,38 @@ fn is_lower_or_digit(c: u8) -> bool {
 fn lower_token_before(b: &[u8], i: usize) -> bool {
     let mut s = i;
     while s > 0 && !b[s - 1].is_ascii_whitespace() {
-        if b[s - 1].is_ascii_uppercase() {
-            return false;
-        }
         s -= 1;
     }
-    s < i && is_lower_or_digit(b[i - 1])
+    s < i && is_lower_or_digit(b[i - 1]) && lower_outside_markers(b, s, i)
 }
 
 /// The token starting at `i` is non-empty and has no upper-case letter.
 fn lower_token_at(b: &[u8], i: usize) -> bool {
     let mut e = i;
     while e < b.len() && !b[e].is_ascii_whitespace() {
-        if b[e].is_ascii_uppercase() {
-            return false;
-        }
         e += 1;
     }
-    e > i && is_lower_or_digit(b[i])
+    e > i && is_lower_or_digit(b[i]) && lower_outside_markers(b, i, e)
+}
+
+/// No upper-case letter in `b[k..e]` but inside bracketed markers such as
+/// `(DOT)` or `[AT]`: refang removes those, and a spaced ` DOT ` must be
+/// judged the same before and after they are gone.
+fn lower_outside_markers(b: &[u8], mut k: usize, e: usize) -> bool {
+    while k < e {
+        let c = b[k];
+        if matches!(c, b'[' | b'(' | b'{' | b'<' | b'\\') || c >= 0x80 {
+            if let Some((_, end)) = bracketed(b, k).filter(|&(_, end)| end <= e) {
+                k = end;
+                continue;
+            }
+        }
+        if c.is_ascii_uppercase() {
+            return false;
+        }
+        k += 1;
+    }
+    true
 }
 
 /// Upper-case ` DOT ` / ` AT ` between lower-case words, or `DOT` glued between
