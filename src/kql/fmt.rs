@@ -125,9 +125,13 @@ impl<'a, 'b> Buffered<'a, 'b> {
             _ => return Ok(false),
         };
         let bytes = s.as_bytes();
+        if bytes.len() > 16 {
+            // Kept out of line so that the common short case stays small.
+            return self.plain_quoted_long::<COMMA>(s, q);
+        }
         let sep: &[u8] = if COMMA { b", " } else { b"" };
         let (n, k) = (bytes.len(), sep.len());
-        if str_may_be_special(s) {
+        if short_may_be_special(bytes) {
             return Ok(false);
         }
         let total = k + n + 2;
@@ -144,12 +148,37 @@ impl<'a, 'b> Buffered<'a, 'b> {
         match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
             // Eight to sixteen bytes (most indicators): two overlapping
             // fixed-size copies.
-            (Some(first), Some(last)) if n <= 16 => {
+            (Some(first), Some(last)) => {
                 body[..8].copy_from_slice(first);
                 body[n - 8..].copy_from_slice(last);
             }
             _ => body.copy_from_slice(bytes),
         }
+        tail[0] = q;
+        self.len += total;
+        Ok(true)
+    }
+
+    /// [`plain_quoted`](Self::plain_quoted) for literals over 16 bytes.
+    #[inline(never)]
+    fn plain_quoted_long<const COMMA: bool>(&mut self, s: &str, q: u8) -> Result<bool, fmt::Error> {
+        let bytes = s.as_bytes();
+        let sep: &[u8] = if COMMA { b", " } else { b"" };
+        let total = sep.len() + bytes.len() + 2;
+        if total > BUFFER_BYTES || long_may_be_special(bytes) {
+            return Ok(false);
+        }
+        if self.len + total > BUFFER_BYTES {
+            self.flush()?;
+        }
+        let Some(out) = self.buf.get_mut(self.len..self.len + total) else {
+            return Ok(false);
+        };
+        let (head, body) = out.split_at_mut(sep.len() + 1);
+        head[..sep.len()].copy_from_slice(sep);
+        head[sep.len()] = q;
+        let (body, tail) = body.split_at_mut(bytes.len());
+        body.copy_from_slice(bytes);
         tail[0] = q;
         self.len += total;
         Ok(true)
@@ -179,27 +208,34 @@ impl Sink for Buffered<'_, '_> {
     }
 }
 
-/// Conservative: false means no byte of `s` is special or non-ASCII.
+/// Conservative, for at most 16 bytes: false means no byte of `bytes` is
+/// special or non-ASCII.
 ///
-/// Checks against [`quick_mask`], a superset of the special
-/// bytes that costs a third of the exact test; strings it flags go through
-/// the exact escaper, so only speed depends on the difference.
-#[inline]
-fn str_may_be_special(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    let word = |w: &[u8; 8]| quick_mask(u64::from_le_bytes(*w));
-    let (Some(first), Some(last)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) else {
-        return bytes.iter().any(|&b| SPECIAL[usize::from(b)] || b >= 0x80);
-    };
-    // Eight to sixteen bytes (most indicators): two overlapping words, no loop.
-    let mut mask = word(first) | word(last);
-    if bytes.len() > 16 {
-        mask = bytes[8..]
-            .chunks_exact(8)
-            .filter_map(|c| <&[u8; 8]>::try_from(c).ok())
-            .fold(mask, |m, w| m | word(w));
+/// Checks against [`quick_mask`], a superset of the special bytes that
+/// costs a third of the exact test; strings it flags go through the exact
+/// escaper, so only speed depends on the difference.
+#[inline(always)]
+fn short_may_be_special(bytes: &[u8]) -> bool {
+    match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        // Eight to sixteen bytes (most indicators): two overlapping words.
+        (Some(first), Some(last)) if bytes.len() <= 16 => {
+            quick_mask(u64::from_le_bytes(*first)) | quick_mask(u64::from_le_bytes(*last)) != 0
+        }
+        (Some(_), Some(_)) => long_may_be_special(bytes),
+        _ => bytes.iter().any(|&b| SPECIAL[usize::from(b)] || b >= 0x80),
     }
-    mask != 0
+}
+
+/// [`short_may_be_special`] for eight bytes and more.
+fn long_may_be_special(bytes: &[u8]) -> bool {
+    let word = |w: &[u8; 8]| quick_mask(u64::from_le_bytes(*w));
+    let last = bytes.last_chunk::<8>().map_or(0, word);
+    bytes
+        .chunks_exact(8)
+        .filter_map(|c| <&[u8; 8]>::try_from(c).ok())
+        .fold(last, |m, w| m | word(w))
+        != 0
+        || bytes.len() < 8 && bytes.iter().any(|&b| SPECIAL[usize::from(b)] || b >= 0x80)
 }
 
 impl fmt::Write for Buffered<'_, '_> {
@@ -591,9 +627,18 @@ mod tests {
         assert_eq!(quick_mask(u64::from_le_bytes(*b"az09.-:/")), 0);
     }
 
+    /// Both checks, each where it applies, must agree.
+    fn str_may_be_special(s: &str) -> bool {
+        let long = long_may_be_special(s.as_bytes());
+        if s.len() <= 16 {
+            assert_eq!(short_may_be_special(s.as_bytes()), long, "{s:?}");
+        }
+        long
+    }
+
     #[test]
     fn str_check_is_conservative() {
-        for len in 0..20 {
+        for len in 0..40 {
             for at in 0..len {
                 for b in [b'"', b'\'', b'\\', b'\n', 0, 0x7f] {
                     let mut v = vec![b'a'; len];
