@@ -473,7 +473,7 @@ enum Inner<R> {
 /// ```
 pub struct FeedReader<R> {
     name: String,
-    feed: String,
+    shared: build::Shared,
     strict: bool,
     format: Format,
     inner: Inner<R>,
@@ -561,10 +561,7 @@ impl<R: Read> FeedReader<R> {
             }
         };
         Ok(FeedReader {
-            feed: opts
-                .feed
-                .clone()
-                .unwrap_or_else(|| format.feed_name().to_owned()),
+            shared: build::Shared::new(opts.feed.as_deref().unwrap_or(format.feed_name())),
             name,
             strict: opts.strict,
             format,
@@ -782,7 +779,7 @@ impl<R: Read> Iterator for FeedReader<R> {
         self.records += 1;
         let record = match raw {
             Err(rejected) => Record::Rejected(rejected),
-            Ok(raw) => match build::indicator(raw, &self.feed) {
+            Ok(raw) => match build::indicator(raw, &mut self.shared) {
                 Ok(indicator) => Record::Accepted {
                     position,
                     indicator,
