@@ -720,7 +720,6 @@ impl<R: Read> Inner<R> {
                     map.get_or_insert_with(|| ColumnMap::new(*columns, columns.default_header()));
                 let text = std::str::from_utf8(split.fields_bytes()).ok();
                 let field = |i: usize| -> Option<&str> { text?.get(split.range(i)?) };
-                let id = map.id_column().and_then(field).map(str::to_owned);
                 let value = || {
                     map.value_column()
                         .and_then(|i| split.field(i))
@@ -739,6 +738,7 @@ impl<R: Read> Inner<R> {
                     )));
                 }
                 if split.len() != map.width {
+                    let id = map.id_column().and_then(field).map(str::to_owned);
                     let reason = if split.len() < map.width && !split.terminated() {
                         RejectReason::Truncated
                     } else {
