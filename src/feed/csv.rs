@@ -248,9 +248,9 @@ impl<R: BufRead> Splitter<R> {
         }
     }
 
-    /// Byte range of field `i` within [`fields_bytes`](Self::fields_bytes).
-    pub(crate) fn range(&self, i: usize) -> Option<Range<usize>> {
-        self.fields.get(i).cloned()
+    /// Byte ranges of the fields within [`fields_bytes`](Self::fields_bytes).
+    pub(crate) fn ranges(&self) -> &[Range<usize>] {
+        &self.fields
     }
 
     /// Field `i` of the current record as bytes.

@@ -718,15 +718,13 @@ impl<R: Read> Inner<R> {
                 }
                 let map =
                     map.get_or_insert_with(|| ColumnMap::new(*columns, columns.default_header()));
-                let text = std::str::from_utf8(split.fields_bytes()).ok();
-                let field = |i: usize| -> Option<&str> { text?.get(split.range(i)?) };
                 let value = || {
                     map.value_column()
                         .and_then(|i| split.field(i))
                         .map(|v| String::from_utf8_lossy(v).into_owned())
                         .unwrap_or_else(lossy)
                 };
-                if text.is_none() {
+                let Ok(text) = std::str::from_utf8(split.fields_bytes()) else {
                     let id = map
                         .id_column()
                         .and_then(|i| split.field(i))
@@ -736,7 +734,9 @@ impl<R: Read> Inner<R> {
                         pos,
                         Err(reject(line, id, value(), RejectReason::InvalidUtf8)),
                     )));
-                }
+                };
+                let ranges = split.ranges();
+                let field = |i: usize| -> Option<&str> { text.get(ranges.get(i)?.clone()) };
                 if split.len() != map.width {
                     let id = map.id_column().and_then(field).map(str::to_owned);
                     let reason = if split.len() < map.width && !split.terminated() {
