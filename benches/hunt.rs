@@ -101,7 +101,7 @@ fn indicators() -> Vec<Indicator> {
             let ioc = Ioc::parse(&value(&mut rng, i)).ok()?;
             let mut ind = Indicator::new(ioc);
             let (id, name) = FAMILIES[rng.below(FAMILIES.len() as u64) as usize];
-            ind.malware = Some(Malware::new(id).with_printable(name));
+            ind.malware = Some(Malware::new(id).with_printable(name).into());
             ind.threat_type = if rng.below(3) == 0 {
                 ThreatType::PayloadDelivery
             } else {

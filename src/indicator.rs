@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -158,6 +159,9 @@ impl Malware {
 
 /// Where an indicator came from: the feed and the record id within it.
 ///
+/// The feed name is shared ([`Arc<str>`]): every record of a feed names the
+/// same feed, and cloning the pointer costs no allocation.
+///
 /// # Examples
 ///
 /// ```
@@ -169,7 +173,7 @@ impl Malware {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Source {
     /// The feed's name, such as `threatfox`.
-    pub feed: String,
+    pub feed: Arc<str>,
     /// The record's id within the feed, where it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_id: Option<String>,
@@ -181,9 +185,10 @@ impl Source {
     /// ```
     /// # use iochunt::Source;
     /// assert_eq!(Source::new("urlhaus").record_id, None);
+    /// assert_eq!(&*Source::new("urlhaus").feed, "urlhaus");
     /// ```
     #[must_use]
-    pub fn new(feed: impl Into<String>) -> Self {
+    pub fn new(feed: impl Into<Arc<str>>) -> Self {
         Self {
             feed: feed.into(),
             record_id: None,
@@ -218,10 +223,16 @@ impl fmt::Display for Source {
 /// same thing, and [`Indicator::merge`] combines them. Equality (`==`)
 /// compares every field; compare `a.ioc == b.ioc` for identity.
 ///
+/// The malware family, tags and reporter are shared values ([`Arc`]): a
+/// feed repeats them on record after record, and a
+/// [`FeedReader`](crate::feed::FeedReader) hands each indicator a pointer to
+/// one copy instead of allocating its own. They serialize as the plain
+/// values.
+///
 /// # Examples
 ///
 /// ```
-/// use iochunt::{Confidence, Indicator, Ioc, Source, ThreatType};
+/// use iochunt::{Confidence, Indicator, Ioc, Malware, Source, ThreatType};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let mut a = Indicator::new(Ioc::parse("192.3.171.227:8823")?);
@@ -229,6 +240,7 @@ impl fmt::Display for Source {
 /// a.confidence = Some(Confidence::new(50)?);
 /// a.first_seen = Some("2026-05-11T08:00:00Z".parse()?);
 /// a.tags.insert("XWorm".into());
+/// a.malware = Some(Malware::new("win.xworm").into());
 /// a.sources.insert(Source::new("threatfox").with_record_id("1"));
 ///
 /// let mut b = Indicator::new(Ioc::parse("192.3.171.227:8823")?);
@@ -243,6 +255,8 @@ impl fmt::Display for Source {
 /// assert_eq!(a.tags.len(), 2);
 /// assert_eq!(a.sources.len(), 2);
 /// assert_eq!(a.threat_type, ThreatType::BotnetCc);
+/// assert_eq!(a.malware.as_ref().map(|m| m.display_name()), Some("win.xworm"));
+/// assert!(a.tags.contains("RAT"));
 /// # Ok(())
 /// # }
 /// ```
@@ -255,7 +269,7 @@ pub struct Indicator {
     pub threat_type: ThreatType,
     /// The malware family, where known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub malware: Option<Malware>,
+    pub malware: Option<Arc<Malware>>,
     /// When the indicator was first seen (UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_seen: Option<Timestamp>,
@@ -267,13 +281,13 @@ pub struct Indicator {
     pub confidence: Option<Confidence>,
     /// Free-form tags.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub tags: BTreeSet<String>,
+    pub tags: BTreeSet<Arc<str>>,
     /// A reference for the indicator (a report or sandbox run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Url>,
     /// Who reported it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reporter: Option<String>,
+    pub reporter: Option<Arc<str>>,
     /// Whether the feed marks the host as compromised legitimate
     /// infrastructure (ThreatFox's `is_compromised`): blocking or alerting on
     /// it may hit real users of a real site.

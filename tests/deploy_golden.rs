@@ -23,7 +23,7 @@ fn xworm() -> Vec<Indicator> {
     .map(|(value, seen, id)| {
         let mut ind = Indicator::new(Ioc::parse(value).expect("seed value parses"));
         ind.threat_type = ThreatType::BotnetCc;
-        ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm"));
+        ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm").into());
         ind.confidence = Some(Confidence::new(75).expect("in range"));
         ind.first_seen = Some(seen.parse().expect("timestamp"));
         ind.sources
@@ -330,8 +330,11 @@ fn yaml_reads_back_with_the_rule_values() {
 fn yaml_quotes_hostile_names_and_nrt_drops_the_schedule() {
     let mut ind = xworm();
     for i in &mut ind {
-        i.malware =
-            Some(Malware::new("x").with_printable("yes: \"quoted\" # not a comment\n- item"));
+        i.malware = Some(
+            Malware::new("x")
+                .with_printable("yes: \"quoted\" # not a comment\n- item")
+                .into(),
+        );
     }
     let opts = RuleOptions {
         name_prefix: "[team] rules: {x}".to_owned(),

@@ -30,7 +30,7 @@ fn indicators() -> Vec<Indicator> {
         .iter()
         .map(|v| {
             let mut ind = Indicator::new(Ioc::parse(v).unwrap_or_else(|e| panic!("{v}: {e}")));
-            ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm"));
+            ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm").into());
             ind
         })
         .collect()

@@ -27,7 +27,7 @@ fn xworm() -> Result<Vec<Indicator>> {
         .map(|(value, first_seen)| {
             let mut ind = Indicator::new(Ioc::parse(value)?);
             ind.threat_type = ThreatType::BotnetCc;
-            ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm"));
+            ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm").into());
             ind.confidence = Some(Confidence::new(75)?);
             ind.first_seen = Some(first_seen.parse()?);
             ind.sources.insert(Source::new("threatfox"));
@@ -339,8 +339,8 @@ fn generated_events_pass_the_schema() -> Result {
         ind.first_seen = Some("2026-01-02T03:04:05.678Z".parse()?);
         ind.last_seen = Some("2026-02-02T00:00:00Z".parse()?);
         ind.is_compromised = i % 3 == 0;
-        ind.tags.insert(format!("tag {i}"));
-        ind.malware = Some(Malware::new("win.remcos").with_printable("Rem\"cos"));
+        ind.tags.insert(format!("tag {i}").into());
+        ind.malware = Some(Malware::new("win.remcos").with_printable("Rem\"cos").into());
         every.push(ind);
     }
     let files = [

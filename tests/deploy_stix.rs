@@ -32,7 +32,7 @@ fn xworm() -> Result<Vec<Indicator>> {
         .map(|(value, first_seen)| {
             let mut ind = Indicator::new(Ioc::parse(value)?);
             ind.threat_type = ThreatType::BotnetCc;
-            ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm"));
+            ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm").into());
             ind.confidence = Some(Confidence::new(75)?);
             ind.first_seen = Some(first_seen.parse()?);
             ind.sources.insert(Source::new("threatfox"));
@@ -340,8 +340,8 @@ fn import_reports_each_unmappable_indicator() -> Result {
     assert_eq!(evil.confidence, Some(Confidence::new(90)?));
     assert_eq!(evil.first_seen, Some("2024-04-01T00:00:00Z".parse()?));
     assert_eq!(
-        evil.malware,
-        Some(Malware::new("win.remcos").with_printable("Remcos"))
+        evil.malware.as_deref(),
+        Some(&Malware::new("win.remcos").with_printable("Remcos"))
     );
     assert!(evil.is_compromised);
     assert_eq!(
@@ -400,7 +400,7 @@ fn many(n: u32) -> Result<Vec<Indicator>> {
     (0..n)
         .map(|i| {
             let mut ind = Indicator::new(Ioc::parse(&format!("10.{}.{}.1", i / 256, i % 256))?);
-            ind.malware = Some(Malware::new(format!("win.family{}", i % 3)));
+            ind.malware = Some(Malware::new(format!("win.family{}", i % 3)).into());
             Ok(ind)
         })
         .collect()
@@ -570,14 +570,14 @@ fn every_kind() -> Result<Vec<Indicator>> {
             ind.confidence = Some(Confidence::new(u8::try_from(i * 7)?)?);
             ind.first_seen = Some("2026-01-02T03:04:05.678Z".parse()?);
             ind.last_seen = Some("2026-02-02T00:00:00Z".parse()?);
-            ind.tags.insert(format!("tag {i}"));
+            ind.tags.insert(format!("tag {i}").into());
             ind.is_compromised = i % 4 == 0;
             ind.reporter = Some("someone".into());
             ind.reference = Some("https://example.org/report?id=1".parse()?);
             ind.sources
                 .insert(Source::new("threatfox").with_record_id(format!("{}", 1000 + i)));
             if i % 2 == 0 {
-                ind.malware = Some(Malware::new("win.remcos").with_printable("Remcos"));
+                ind.malware = Some(Malware::new("win.remcos").with_printable("Remcos").into());
             }
             Ok(ind)
         })

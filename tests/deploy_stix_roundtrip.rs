@@ -8,6 +8,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 use iochunt::deploy::stix::{self, ExportOptions, Pattern, StixTimestamp};
 use iochunt::{Indicator, Ioc, Malware};
@@ -82,7 +83,7 @@ fn expected(input: &[Indicator], created: jiff::Timestamp) -> Vec<Indicator> {
             None => merged.push(ind.clone()),
         }
     }
-    let mut families: HashMap<String, Malware> = HashMap::new();
+    let mut families: HashMap<String, Arc<Malware>> = HashMap::new();
     for m in merged.iter().filter_map(|i| i.malware.as_ref()) {
         families.entry(m.id.clone()).or_insert_with(|| m.clone());
     }

@@ -38,7 +38,7 @@ fn indicators() -> Vec<Indicator> {
         .map(|v| {
             let mut ind = Indicator::new(Ioc::parse(v).unwrap_or_else(|e| panic!("{v}: {e}")));
             ind.threat_type = ThreatType::BotnetCc;
-            ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm"));
+            ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm").into());
             ind.confidence = Some(Confidence::new(90).expect("in range"));
             ind.sources.insert(Source::new("threatfox"));
             ind

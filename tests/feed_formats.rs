@@ -56,7 +56,7 @@ fn xworm_seed_api_response() {
             .map(|m| (m.id.as_str(), m.display_name()));
         assert_eq!(malware, Some(("win.xworm", "XWorm")));
         assert!(!ind.is_compromised);
-        assert_eq!(ind.tags.iter().collect::<Vec<_>>(), ["XWorm"]);
+        assert_eq!(ind.tags.iter().map(|t| &**t).collect::<Vec<_>>(), ["XWorm"]);
     }
     let first_seen: Vec<_> = got
         .accepted
@@ -105,7 +105,10 @@ fn threatfox_csv_15_columns_crlf_with_merge() {
         first.last_seen.map(|t| t.to_string()).as_deref(),
         Some("2026-05-11T12:00:00Z")
     );
-    assert_eq!(first.tags.iter().collect::<Vec<_>>(), ["XWorm", "xworm-v5"]);
+    assert_eq!(
+        first.tags.iter().map(|t| &**t).collect::<Vec<_>>(),
+        ["XWorm", "xworm-v5"]
+    );
 
     let url = &got.accepted[3];
     assert!(url.is_compromised);
@@ -155,7 +158,11 @@ fn threatfox_json_export() {
     );
     assert_eq!(source(&got.accepted[2]), "threatfox#1000007");
     assert_eq!(
-        got.accepted[1].tags.iter().collect::<Vec<_>>(),
+        got.accepted[1]
+            .tags
+            .iter()
+            .map(|t| &**t)
+            .collect::<Vec<_>>(),
         ["XWorm", "c2"]
     );
     assert_eq!(

@@ -72,11 +72,14 @@ fn unknown_confidence_fails_a_minimum() -> TestResult {
 fn kinds_threat_types_and_malware() -> TestResult {
     let mut a = ind("104.168.5.18:8823", 75)?;
     a.threat_type = ThreatType::BotnetCc;
-    a.malware = Some(Malware {
-        id: "win.xworm".into(),
-        printable: Some("XWorm".into()),
-        aliases: vec!["XWormRAT".into()],
-    });
+    a.malware = Some(
+        Malware {
+            id: "win.xworm".into(),
+            printable: Some("XWorm".into()),
+            aliases: vec!["XWormRAT".into()],
+        }
+        .into(),
+    );
     let mut b = ind("http://drop.example.net/a.exe", 75)?;
     b.threat_type = ThreatType::PayloadDelivery;
     let c = ind("aliexpress.us.com", 75)?;

@@ -13,7 +13,7 @@ fn indicators(values: &[&str]) -> Vec<Indicator> {
         .iter()
         .map(|v| {
             let mut ind = Indicator::new(Ioc::parse(v).unwrap_or_else(|e| panic!("{v}: {e}")));
-            ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm"));
+            ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm").into());
             ind.sources
                 .insert(Source::new("threatfox").with_record_id("1"));
             ind

@@ -12,7 +12,7 @@ use iochunt::{Confidence, Indicator, Ioc, Malware, Source};
 
 fn indicator(value: &str, compromised: bool) -> Indicator {
     let mut ind = Indicator::new(Ioc::parse(value).unwrap_or_else(|e| panic!("{value}: {e}")));
-    ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm"));
+    ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm").into());
     ind.confidence = Confidence::new(80).ok();
     ind.is_compromised = compromised;
     ind.sources

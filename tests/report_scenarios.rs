@@ -14,7 +14,7 @@ fn ind(value: &str, confidence: u8) -> Result<Indicator, Box<dyn std::error::Err
     let mut i = Indicator::new(Ioc::parse(value)?);
     i.confidence = Some(Confidence::new(confidence)?);
     i.threat_type = ThreatType::BotnetCc;
-    i.malware = Some(Malware::new("win.xworm").with_printable("XWorm"));
+    i.malware = Some(Malware::new("win.xworm").with_printable("XWorm").into());
     Ok(i)
 }
 
@@ -209,7 +209,11 @@ fn json_carries_rules_flags_and_queries() -> TestResult {
 #[test]
 fn feed_text_cannot_break_the_markdown() -> TestResult {
     let mut i = ind("evil.example.net", 80)?;
-    i.malware = Some(Malware::new("x").with_printable("Bad|Fam\n# injected"));
+    i.malware = Some(
+        Malware::new("x")
+            .with_printable("Bad|Fam\n# injected")
+            .into(),
+    );
     i.threat_type = ThreatType::Other("a|b".into());
     let f = Filter::new().apply([i]);
     let plan = plan(&f, Platform::Defender)?;
@@ -275,7 +279,11 @@ fn indicators_left_out_of_the_queries_are_listed_with_the_reason() -> TestResult
 #[test]
 fn line_separators_in_feed_text_do_not_stop_the_hunt() -> TestResult {
     let mut i = ind("evil.example.net", 80)?;
-    i.malware = Some(Malware::new("win.evil").with_printable("Evil\u{2028}Line\u{2029}Kit"));
+    i.malware = Some(
+        Malware::new("win.evil")
+            .with_printable("Evil\u{2028}Line\u{2029}Kit")
+            .into(),
+    );
     let f = Filter::new().apply([i]);
     let plan = plan(&f, Platform::Sentinel)?;
     assert!(!plan.queries.is_empty());
@@ -301,7 +309,8 @@ fn hostile_feed_text_cannot_add_links_or_html_to_the_report() -> TestResult {
     i.is_compromised = true;
     i.malware = Some(
         Malware::new("win.evil")
-            .with_printable("<img src=x onerror=alert(1)> [click](https://phish.example/)"),
+            .with_printable("<img src=x onerror=alert(1)> [click](https://phish.example/)")
+            .into(),
     );
     let f = Filter::new().apply([i]);
     let plan = plan(&f, Platform::Sentinel)?;

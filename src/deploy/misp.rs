@@ -381,7 +381,7 @@ pub fn event(indicators: &[Indicator], options: &EventOptions) -> Event {
             if ind.is_compromised {
                 comment.push("compromised legitimate host".to_owned());
             }
-            let mut tags: Vec<String> = ind.tags.iter().cloned().collect();
+            let mut tags: Vec<String> = ind.tags.iter().map(|t| t.to_string()).collect();
             if let Some(m) = &ind.malware {
                 tags.push(format!(
                     "misp-galaxy:malpedia=\"{}\"",

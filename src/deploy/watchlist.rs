@@ -135,7 +135,7 @@ impl Watchlist {
                 .collect();
             let sources: BTreeSet<&str> = inds
                 .iter()
-                .flat_map(|i| i.sources.iter().map(|s| s.feed.as_str()))
+                .flat_map(|i| i.sources.iter().map(|s| &*s.feed))
                 .collect();
             let mut cells: Vec<String> = row.into_iter().collect();
             cells.push(confidence.map(|c| c.to_string()).unwrap_or_default());

@@ -1,6 +1,7 @@
 //! One place where a [`RawRecord`] becomes an [`Indicator`].
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
@@ -27,18 +28,135 @@ pub(crate) fn declared_kind(ioc_type: &str) -> Option<IocKind> {
     })
 }
 
-/// Builds the indicator; `feed` names the source. On failure the record's
-/// id and value come back with the reason.
+/// Values a reader hands to many indicators, kept once per reader: the feed
+/// name, and the malware families, tags and reporters recently seen. A feed
+/// repeats these on record after record, so an indicator mostly gets a
+/// pointer to an earlier copy instead of allocations of its own.
+///
+/// Each table is a fixed number of slots picked by a cheap hash of the
+/// value, a new value replacing the one in its slot: no search, no growth
+/// with the feed, and values that collide (by chance or by design of the
+/// feed) only cost the allocations they would have cost anyway.
+pub(crate) struct Shared {
+    feed: Arc<str>,
+    strings: Vec<Option<Arc<str>>>,
+    malware: Vec<Option<SharedMalware>>,
+}
+
+/// A family with the text it was built from, so that a record is matched
+/// by comparing text rather than by splitting its alias list again.
+struct SharedMalware {
+    printable: Option<Box<str>>,
+    aliases: Option<Box<str>>,
+    malware: Arc<Malware>,
+}
+
+/// Slots in the string table (a power of two).
+const STRING_SLOTS: usize = 1024;
+/// Slots in the malware table (a power of two).
+const MALWARE_SLOTS: usize = 256;
+/// Longest text kept, in bytes: tags and names are short, and a long value
+/// is unlikely to repeat.
+const SHARED_LEN: usize = 128;
+
+impl Shared {
+    pub(crate) fn new(feed: &str) -> Shared {
+        Shared {
+            feed: feed.into(),
+            strings: std::iter::repeat_with(|| None).take(STRING_SLOTS).collect(),
+            malware: std::iter::repeat_with(|| None)
+                .take(MALWARE_SLOTS)
+                .collect(),
+        }
+    }
+
+    fn string(&mut self, s: &str) -> Arc<str> {
+        if s.len() > SHARED_LEN {
+            return s.into();
+        }
+        let slot = &mut self.strings[slot(mix(s.as_bytes(), 0), STRING_SLOTS)];
+        match slot {
+            Some(known) if **known == *s => known.clone(),
+            _ => slot.insert(s.into()).clone(),
+        }
+    }
+
+    /// The family with this id, printable name and comma-joined aliases.
+    fn malware(
+        &mut self,
+        id: &str,
+        printable: Option<&str>,
+        aliases: Option<&str>,
+    ) -> Arc<Malware> {
+        let build = || {
+            Arc::new(Malware {
+                id: id.to_owned(),
+                printable: printable.map(str::to_owned),
+                aliases: aliases.map(split_list).unwrap_or_default(),
+            })
+        };
+        let len = id.len() + printable.map_or(0, str::len) + aliases.map_or(0, str::len);
+        if len > 4 * SHARED_LEN {
+            return build();
+        }
+        let seed = mix(aliases.unwrap_or_default().as_bytes(), 0);
+        let slot = &mut self.malware[slot(mix(id.as_bytes(), seed), MALWARE_SLOTS)];
+        match slot {
+            Some(known)
+                if known.malware.id == id
+                    && known.printable.as_deref() == printable
+                    && known.aliases.as_deref() == aliases =>
+            {
+                known.malware.clone()
+            }
+            _ => {
+                let malware = build();
+                *slot = Some(SharedMalware {
+                    printable: printable.map(Box::from),
+                    aliases: aliases.map(Box::from),
+                    malware: malware.clone(),
+                });
+                malware
+            }
+        }
+    }
+}
+
+/// A hash of text from its length and its first and last eight bytes:
+/// enough to tell apart the values of one feed, in a few instructions.
+fn mix(text: &[u8], seed: u64) -> u64 {
+    let n = text.len();
+    let word = |b: &[u8]| {
+        let mut w = [0u8; 8];
+        w[..b.len()].copy_from_slice(b);
+        u64::from_le_bytes(w)
+    };
+    let (head, tail) = if n >= 8 {
+        (word(&text[..8]), word(&text[n - 8..]))
+    } else {
+        (word(text), 0)
+    };
+    (head ^ tail.rotate_left(29) ^ (n as u64) ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// The slot of a hash in a table of `slots` (a power of two): the high
+/// bits of a multiplicative hash are the well-mixed ones.
+fn slot(hash: u64, slots: usize) -> usize {
+    (hash >> 32) as usize & (slots - 1)
+}
+
+/// Builds the indicator, with the feed name and shared values from
+/// `shared`. On failure the record's id and value come back with the reason.
 ///
 /// Boxed from the start, as [`Record`](super::Record) holds it: an
 /// `Indicator` is a few hundred bytes, and building it in place saves
 /// copying it from one stack frame to the next and then to the heap.
 pub(crate) fn indicator(
     raw: RawRecord<'_>,
-    feed: &str,
+    shared: &mut Shared,
 ) -> Result<Box<Indicator>, (RejectReason, Option<String>, String)> {
     match checked(&raw) {
-        Ok(parts) => Ok(assemble(raw, parts, feed)),
+        Ok(parts) => Ok(assemble(raw, parts, shared)),
         Err(reason) => Err((reason, raw.id.map(Cow::into_owned), raw.value.into_owned())),
     }
 }
@@ -97,36 +215,31 @@ fn checked(raw: &RawRecord<'_>) -> Result<Parts, RejectReason> {
     })
 }
 
-fn assemble(raw: RawRecord<'_>, parts: Parts, feed: &str) -> Box<Indicator> {
+fn assemble(raw: RawRecord<'_>, parts: Parts, shared: &mut Shared) -> Box<Indicator> {
     let mut ind = Box::new(Indicator::new(parts.ioc));
     // One insert per tag: collecting into the set would first gather and
     // sort a list, for the two or three tags a record has.
     for tag in raw.tags() {
-        ind.tags.insert(tag.to_owned());
+        ind.tags.insert(shared.string(tag));
     }
     if let Some(t) = raw.threat_type.as_deref() {
         ind.threat_type = ThreatType::from(t);
     }
-    if let Some(id) = raw.malware.filter(|m| !is_null(m)) {
-        ind.malware = Some(Malware {
-            id: id.into_owned(),
-            printable: raw
-                .malware_printable
-                .filter(|m| !is_null(m))
-                .map(Cow::into_owned),
-            aliases: raw
-                .malware_alias
-                .map(|a| split_list(&a))
-                .unwrap_or_default(),
-        });
+    if let Some(id) = raw.malware.as_deref().filter(|m| !is_null(m)) {
+        let printable = raw.malware_printable.as_deref().filter(|m| !is_null(m));
+        ind.malware = Some(shared.malware(id, printable, raw.malware_alias.as_deref()));
     }
     ind.first_seen = parts.first_seen;
     ind.last_seen = parts.last_seen;
     ind.confidence = parts.confidence;
     ind.is_compromised = parts.is_compromised;
     ind.reference = parts.reference;
-    ind.reporter = raw.reporter.filter(|r| !is_null(r)).map(Cow::into_owned);
-    let mut source = Source::new(feed);
+    ind.reporter = raw
+        .reporter
+        .as_deref()
+        .filter(|r| !is_null(r))
+        .map(|r| shared.string(r));
+    let mut source = Source::new(shared.feed.clone());
     source.record_id = raw.id.map(Cow::into_owned);
     ind.sources.insert(source);
     ind
@@ -218,6 +331,43 @@ mod tests {
     }
 
     #[test]
+    fn shared_values_are_one_copy_and_equal_to_their_text() {
+        let mut shared = Shared::new("threatfox");
+        let a = shared.string("CobaltStrike");
+        let b = shared.string("CobaltStrike");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(&*shared.string("cs-watermark-1"), "cs-watermark-1");
+        assert_eq!(&*shared.string("cs-watermark-2"), "cs-watermark-2");
+        let long = "x".repeat(SHARED_LEN + 1);
+        assert_eq!(*shared.string(&long), *long);
+
+        let m = shared.malware(
+            "win.cobalt_strike",
+            Some("Cobalt Strike"),
+            Some("BEACON, cobeacon"),
+        );
+        assert_eq!(m.aliases, ["BEACON", "cobeacon"]);
+        let same = shared.malware(
+            "win.cobalt_strike",
+            Some("Cobalt Strike"),
+            Some("BEACON, cobeacon"),
+        );
+        assert!(Arc::ptr_eq(&m, &same));
+        // Same id, other text: its own family, built from its own text.
+        let other = shared.malware("win.cobalt_strike", None, Some("None"));
+        assert_eq!(*other, Malware::new("win.cobalt_strike"));
+        let other = shared.malware("win.cobalt_strike", Some("Cobalt Strike"), None);
+        assert!(other.aliases.is_empty());
+        // Many values in few slots: each still gets its own text back.
+        for i in 0..3 * STRING_SLOTS {
+            let tag = format!("tag-{i}");
+            assert_eq!(*shared.string(&tag), *tag);
+            let id = format!("win.family_{i}");
+            assert_eq!(shared.malware(&id, None, None).id, id);
+        }
+    }
+
+    #[test]
     fn unknown_ioc_type() {
         let raw = RawRecord {
             value: Cow::Borrowed("x"),
@@ -225,7 +375,7 @@ mod tests {
             ..RawRecord::default()
         };
         assert_eq!(
-            indicator(raw, "threatfox").map_err(|e| e.0),
+            indicator(raw, &mut Shared::new("threatfox")).map_err(|e| e.0),
             Err(RejectReason::UnknownIocType("ja3".into()))
         );
     }

@@ -146,9 +146,12 @@ pub(crate) struct Splitter<R> {
     /// Text of the current comment.
     comment: Vec<u8>,
     is_comment: bool,
-    /// Unescaped field bytes; `fields` index into it.
+    /// Unescaped field bytes, for a record whose fields are not all as
+    /// written in the line.
     out: Vec<u8>,
+    /// Field ranges, into `out` or, when `in_place`, into the line.
     fields: Vec<Range<usize>>,
+    in_place: bool,
     /// Line number where the current unit starts.
     start_line: u64,
 }
@@ -161,6 +164,7 @@ impl<R: BufRead> Splitter<R> {
             is_comment: false,
             out: Vec::with_capacity(512),
             fields: Vec::with_capacity(16),
+            in_place: false,
             start_line: 0,
         }
     }
@@ -187,7 +191,12 @@ impl<R: BufRead> Splitter<R> {
             if self.lines.too_long {
                 self.out.clear();
                 self.fields.clear();
+                self.in_place = false;
                 return Ok(Some(Item::TooLong));
+            }
+            self.in_place = split_in_place(&self.lines.line, &mut self.fields);
+            if self.in_place {
+                return Ok(Some(Item::Record));
             }
             return Ok(Some(
                 match split(&self.lines.line, &mut self.out, &mut self.fields) {
@@ -229,19 +238,24 @@ impl<R: BufRead> Splitter<R> {
         self.fields.len()
     }
 
-    /// The unescaped bytes of all fields of the current record.
+    /// The bytes [`range`](Self::range) indexes: the record's line, or its
+    /// unescaped fields. Valid UTF-8 exactly when every field is.
     pub(crate) fn fields_bytes(&self) -> &[u8] {
-        &self.out
+        if self.in_place {
+            &self.lines.line
+        } else {
+            &self.out
+        }
     }
 
-    /// Byte range of field `i` within [`fields_bytes`](Self::fields_bytes).
-    pub(crate) fn range(&self, i: usize) -> Option<Range<usize>> {
-        self.fields.get(i).cloned()
+    /// Byte ranges of the fields within [`fields_bytes`](Self::fields_bytes).
+    pub(crate) fn ranges(&self) -> &[Range<usize>] {
+        &self.fields
     }
 
     /// Field `i` of the current record as bytes.
     pub(crate) fn field(&self, i: usize) -> Option<&[u8]> {
-        self.fields.get(i).map(|r| &self.out[r.clone()])
+        self.fields.get(i).map(|r| &self.fields_bytes()[r.clone()])
     }
 }
 
@@ -271,6 +285,80 @@ pub(crate) fn trim(mut s: &[u8]) -> &[u8] {
         }
     }
     s
+}
+
+/// Splits a record whose fields all stand unchanged in the line, the usual
+/// case: ranges into the line itself, nothing copied. `false` when a quoted
+/// field holds `""`, has text after its closing quote or is not closed;
+/// [`split`] then reads the line (the ranges left here are meaningless).
+///
+/// Between the fields of such a line there are only ASCII separators,
+/// spaces and quotes, so the line is valid UTF-8 exactly when every field
+/// is.
+fn split_in_place(line: &[u8], fields: &mut Vec<Range<usize>>) -> bool {
+    fields.clear();
+    let n = line.len();
+    let mut i = 0;
+    loop {
+        while i < n && is_space(line[i]) {
+            i += 1;
+        }
+        if i < n && line[i] == b'"' {
+            let start = i + 1;
+            let Some(p) = find_quote(&line[start..]) else {
+                return false;
+            };
+            let end = start + p;
+            i = end + 1;
+            while i < n && is_space(line[i]) {
+                i += 1;
+            }
+            if i < n && line[i] != b',' {
+                return false;
+            }
+            fields.push(start..end);
+        } else {
+            let end = memchr::memchr(b',', &line[i..]).map_or(n, |p| i + p);
+            // What `trim` keeps, as a range of the line.
+            let text = &line[i..end];
+            let lead = text
+                .iter()
+                .take_while(|&&b| is_space(b) || b == b'\r')
+                .count();
+            let start = i + lead;
+            fields.push(start..start + trim(text).len());
+            i = end;
+        }
+        if i >= n {
+            return true;
+        }
+        // Skip the separator.
+        i += 1;
+    }
+}
+
+/// The position of the first `"`, eight bytes at a time. Fields are short,
+/// and for a needle usually within a few words `memchr`'s set-up for wide
+/// vectors costs more than the search.
+fn find_quote(hay: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+    let mut words = hay.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        // A zero byte where a quote was; the lowest flagged byte is always
+        // a real one (a borrow only flags bytes above a zero).
+        let x = u64::from_le_bytes(bytes) ^ QUOTES;
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    memchr::memchr(b'"', words.remainder()).map(|p| at + p)
 }
 
 /// Splits one record. Quoted fields keep their inner bytes (with `""`
@@ -372,6 +460,70 @@ mod tests {
         f.into_iter()
             .map(|r| String::from_utf8_lossy(&out[r]).into_owned())
             .collect()
+    }
+
+    /// Every line of pieces: where the in-place split answers, its fields
+    /// are those of `split`.
+    #[test]
+    fn in_place_split_agrees_with_split() {
+        let pieces = [
+            "\"a\"",
+            "\"\"",
+            " ",
+            ",",
+            ", ",
+            "\"x\"\"y\"",
+            "\"q\" z",
+            "plain",
+            " \r",
+            "\r",
+            "\"",
+            "\t",
+            "\"é\"",
+            "\"open",
+        ];
+        let mut lines = vec![String::new()];
+        for _ in 0..4 {
+            let mut longer = Vec::new();
+            for l in &lines {
+                for p in pieces {
+                    longer.push(format!("{l}{p}"));
+                }
+            }
+            lines.extend(longer);
+        }
+        let mut in_place = 0;
+        for line in &lines {
+            let mut ranges = Vec::new();
+            if !split_in_place(line.as_bytes(), &mut ranges) {
+                continue;
+            }
+            in_place += 1;
+            let (mut out, mut f) = (Vec::new(), Vec::new());
+            assert!(
+                matches!(split(line.as_bytes(), &mut out, &mut f), Split::Done),
+                "{line:?}"
+            );
+            let got: Vec<&[u8]> = ranges.iter().map(|r| &line.as_bytes()[r.clone()]).collect();
+            let want: Vec<&[u8]> = f.iter().map(|r| &out[r.clone()]).collect();
+            assert_eq!(got, want, "{line:?}");
+        }
+        assert!(in_place > lines.len() / 4, "{in_place} of {}", lines.len());
+    }
+
+    #[test]
+    fn find_quote_is_memchr() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut hay = vec![b'a'; len];
+                hay.extend_from_slice(&[0xA2, 0x22, 0x21, 0x23, 0x00, 0xFF]);
+                if at < len {
+                    hay[at] = b'"';
+                }
+                assert_eq!(find_quote(&hay), memchr::memchr(b'"', &hay), "{len} {at}");
+                assert_eq!(find_quote(&hay[..len]), memchr::memchr(b'"', &hay[..len]));
+            }
+        }
     }
 
     #[test]

@@ -473,7 +473,7 @@ enum Inner<R> {
 /// ```
 pub struct FeedReader<R> {
     name: String,
-    feed: String,
+    shared: build::Shared,
     strict: bool,
     format: Format,
     inner: Inner<R>,
@@ -561,10 +561,7 @@ impl<R: Read> FeedReader<R> {
             }
         };
         Ok(FeedReader {
-            feed: opts
-                .feed
-                .clone()
-                .unwrap_or_else(|| format.feed_name().to_owned()),
+            shared: build::Shared::new(opts.feed.as_deref().unwrap_or(format.feed_name())),
             name,
             strict: opts.strict,
             format,
@@ -721,16 +718,13 @@ impl<R: Read> Inner<R> {
                 }
                 let map =
                     map.get_or_insert_with(|| ColumnMap::new(*columns, columns.default_header()));
-                let text = std::str::from_utf8(split.fields_bytes()).ok();
-                let field = |i: usize| -> Option<&str> { text?.get(split.range(i)?) };
-                let id = map.id_column().and_then(field).map(str::to_owned);
                 let value = || {
                     map.value_column()
                         .and_then(|i| split.field(i))
                         .map(|v| String::from_utf8_lossy(v).into_owned())
                         .unwrap_or_else(lossy)
                 };
-                if text.is_none() {
+                let Ok(text) = std::str::from_utf8(split.fields_bytes()) else {
                     let id = map
                         .id_column()
                         .and_then(|i| split.field(i))
@@ -740,8 +734,11 @@ impl<R: Read> Inner<R> {
                         pos,
                         Err(reject(line, id, value(), RejectReason::InvalidUtf8)),
                     )));
-                }
+                };
+                let ranges = split.ranges();
+                let field = |i: usize| -> Option<&str> { text.get(ranges.get(i)?.clone()) };
                 if split.len() != map.width {
+                    let id = map.id_column().and_then(field).map(str::to_owned);
                     let reason = if split.len() < map.width && !split.terminated() {
                         RejectReason::Truncated
                     } else {
@@ -782,7 +779,7 @@ impl<R: Read> Iterator for FeedReader<R> {
         self.records += 1;
         let record = match raw {
             Err(rejected) => Record::Rejected(rejected),
-            Ok(raw) => match build::indicator(raw, &self.feed) {
+            Ok(raw) => match build::indicator(raw, &mut self.shared) {
                 Ok(indicator) => Record::Accepted {
                     position,
                     indicator,

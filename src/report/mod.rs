@@ -398,7 +398,7 @@ fn feeds<'a>(indicators: impl IntoIterator<Item = &'a Indicator>) -> Vec<String>
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for ind in indicators {
         for s in &ind.sources {
-            *counts.entry(s.feed.as_str()).or_default() += 1;
+            *counts.entry(&*s.feed).or_default() += 1;
         }
     }
     let mut list: Vec<(&str, usize)> = counts.into_iter().collect();

@@ -142,19 +142,22 @@ pub fn arb_indicator() -> impl Strategy<Value = Indicator> {
             |(ioc, threat, malware, first, last, conf, tags, sources, compromised)| {
                 let mut ind = Indicator::new(ioc);
                 ind.threat_type = ThreatType::from(threat);
-                ind.malware = malware.map(|(id, printable)| Malware {
-                    id,
-                    printable,
-                    aliases: vec!["alias one".into()],
+                ind.malware = malware.map(|(id, printable)| {
+                    Malware {
+                        id,
+                        printable,
+                        aliases: vec!["alias one".into()],
+                    }
+                    .into()
                 });
                 ind.first_seen = first;
                 ind.last_seen = last;
                 ind.confidence = conf.map(|c| Confidence::new(c).expect("0..=100"));
-                ind.tags = tags;
+                ind.tags = tags.into_iter().map(String::into).collect();
                 ind.sources = sources
                     .into_iter()
                     .map(|(feed, id)| Source {
-                        feed,
+                        feed: feed.into(),
                         record_id: id,
                     })
                     .collect();

@@ -43,7 +43,7 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut ind = Indicator::new(Ioc::parse("104.168.5.18:8823")?);
 //! ind.threat_type = ThreatType::BotnetCc;
-//! ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm"));
+//! ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm").into());
 //! ind.confidence = Some(Confidence::new(75)?);
 //! ind.first_seen = Some("2026-05-11T00:00:00Z".parse()?);
 //!
@@ -64,6 +64,7 @@ pub use pattern::{Pattern, PatternError};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -312,7 +313,7 @@ pub struct IndicatorObject {
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let mut ind = Indicator::new(Ioc::parse("evil.com")?);
-/// ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm"));
+/// ind.malware = Some(Malware::new("win.xworm").with_printable("XWorm").into());
 /// let bundle = stix::export(&[ind], &ExportOptions::new("2026-01-01T00:00:00Z".parse()?));
 /// let Some(Object::Malware(m)) = bundle.objects.get(1) else { return Err("no malware".into()) };
 /// assert_eq!(m.name, "XWorm");
@@ -351,7 +352,7 @@ pub struct MalwareObject {
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let mut ind = Indicator::new(Ioc::parse("evil.com")?);
-/// ind.malware = Some(Malware::new("win.xworm"));
+/// ind.malware = Some(Malware::new("win.xworm").into());
 /// let bundle = stix::export(&[ind], &ExportOptions::new("2026-01-01T00:00:00Z".parse()?));
 /// let Some(Object::Relationship(r)) = bundle.objects.get(2) else { return Err("no relationship".into()) };
 /// assert_eq!(r.relationship_type, "indicates");
@@ -639,7 +640,7 @@ fn indicator_object(ind: &Indicator, options: &ExportOptions) -> IndicatorObject
     if ind.threat_type != ThreatType::Unknown {
         labels.push(format!("{THREAT_TYPE_LABEL}{}", ind.threat_type));
     }
-    labels.extend(ind.tags.iter().cloned());
+    labels.extend(ind.tags.iter().map(|t| t.to_string()));
 
     let mut external_references: Vec<ExternalReference> = ind
         .sources
@@ -652,7 +653,7 @@ fn indicator_object(ind: &Indicator, options: &ExportOptions) -> IndicatorObject
                 _ => None,
             };
             ExternalReference {
-                source_name: s.feed.clone(),
+                source_name: s.feed.to_string(),
                 description: Some(SOURCE_DESCRIPTION.to_owned()),
                 url,
                 external_id: s.record_id.clone(),
@@ -1015,7 +1016,7 @@ pub enum ImportError {
 /// let ind = &stix::import(json)?.indicators[0];
 /// assert_eq!(ind.ioc, Ioc::parse("[2001:db8::1]:443")?);
 /// assert_eq!(ind.threat_type, ThreatType::BotnetCc);
-/// assert_eq!(ind.tags.iter().collect::<Vec<_>>(), ["rat"]);
+/// assert_eq!(ind.tags.iter().map(|t| &**t).collect::<Vec<_>>(), ["rat"]);
 /// assert_eq!(ind.confidence.map(|c| c.get()), Some(80));
 /// # Ok(())
 /// # }
@@ -1045,13 +1046,14 @@ pub fn import_value(value: &serde_json::Value) -> Result<Import, ImportError> {
         .ok_or(ImportError::NotABundle)?;
 
     // Families and links first, so that order in the bundle does not matter.
-    let mut families: HashMap<&str, Malware> = HashMap::new();
+    // Shared: every indicator of a family points to one copy.
+    let mut families: HashMap<&str, Arc<Malware>> = HashMap::new();
     let mut links: BTreeMap<&str, &str> = BTreeMap::new();
     for obj in objects {
         match obj.get("type").and_then(serde_json::Value::as_str) {
             Some("malware") => {
                 if let Some((id, m)) = read_malware(obj) {
-                    families.insert(id, m);
+                    families.insert(id, Arc::new(m));
                 }
             }
             Some("relationship") => {
@@ -1156,7 +1158,7 @@ fn read_indicator(obj: &serde_json::Value) -> Result<Indicator, RejectReason> {
                 ind.threat_type = ThreatType::from(t);
             }
             _ => {
-                ind.tags.insert(label.to_owned());
+                ind.tags.insert(label.into());
             }
         }
     }
