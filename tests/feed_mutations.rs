@@ -379,3 +379,34 @@ fn overlong_line_is_one_record() {
         assert_eq!(iocs(&got), iocs(&base), "{file}");
     }
 }
+
+#[test]
+fn character_split_across_two_fields_is_invalid_utf8() {
+    // `é` (C3 A9) cut in two by the field separator, on a line whose doubled
+    // quote makes the reader copy its fields: side by side, the two halves
+    // would read as valid text and the fields around them as missing.
+    let case = &CASES[3];
+    let original = read(case.file);
+    for (from, to) in [
+        (
+            &b"\"XWorm,c2\", \"0\""[..],
+            &b"\"XWorm,c2\xC3\", \"\xA90\""[..],
+        ),
+        (
+            &b"\"win.xworm\", \"None\", \"XWorm\""[..],
+            &b"\"win.xworm\xC3\", \"\xA9None\", \"X\"\"Worm\""[..],
+        ),
+    ] {
+        let (_, range) = target_line(&original, case.target);
+        let line = &original[range.clone()];
+        let at = range.start
+            + line
+                .windows(from.len())
+                .position(|w| w == from)
+                .unwrap_or_else(|| panic!("{}", String::from_utf8_lossy(from)));
+        let mut bytes = original[..at].to_vec();
+        bytes.extend_from_slice(to);
+        bytes.extend_from_slice(&original[at + from.len()..]);
+        check(case, &bytes, "invalid_utf8");
+    }
+}
