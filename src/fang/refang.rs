@@ -303,6 +303,22 @@ impl Ahead {
 /// whether a trigger in it was no marker.
 fn region(b: &[u8], lo: usize, t: usize, markers: &mut Vec<Marker>) -> (usize, usize, bool) {
     let ms = markers.first().map_or(t, |m| m.start.min(t));
+    // The region starts after a trigger in `lo..t` that was no marker, as it
+    // did when the scan stopped at each one: the scan now passes over those
+    // that `may_start` rejects, so find the last one that bounds the region
+    // (in its word, or between its first marker and `t`).
+    let mut lo = lo;
+    let mut k = t;
+    while k > lo {
+        k -= 1;
+        if notation::passed_over(b, k) {
+            lo = k + 1;
+            break;
+        }
+        if k < ms && is_space(b[k]) {
+            break;
+        }
+    }
     let mut s = ms;
     while s > lo && !is_space(b[s - 1]) {
         s -= 1;
@@ -515,6 +531,68 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// Text around the places the scan stops or passes over: a trigger passed
+    /// over (it still bounds the region of a later marker in its word, as a
+    /// trigger that was tried and failed does), triggers at the ends of the
+    /// text, and multibyte characters next to a trigger.
+    #[test]
+    fn scan_edges() {
+        let cases = [
+            (
+                "\tDuring｡gate{.}com>(at)(at)[ . ]Acom[https]",
+                "\tDuring.gate.com>@@.Acom[https]",
+            ),
+            (
+                "/exampleDuringf\\[.\\]\u{feff}io://-evil@[.[/][..](.)[punto]php[punto][é/",
+                "/exampleDuringf.io://-evil@[.[/][..]..php.[é/",
+            ),
+            (
+                "[.]x>[.]2001.]\u{200b}During．e(.)io:\\\\．ru",
+                "[.]x>[.]2001.]\u{200b}During.e.io:\\\\．ru",
+            ),
+            ("Dx｡gate{.}com", "Dx.gate.com"),
+            ("D．e(.)io", "D．e.io"),
+            (
+                "Attribution:evil。example[.]com",
+                "Attribution:evil.example.com",
+            ),
+            ("[1]evil。example[.]com", "[1]evil.example.com"),
+            ("(see。example[.]com", "(see.example.com"),
+            ("evil[", "evil["),
+            ("evil[.", "evil[."),
+            ("evil[.]", "evil."),
+            ("[.]com", "[.]com"),
+            ("a:", "a:"),
+            ("x D", "x D"),
+            ("A", "A"),
+            ("\\", "\\"),
+            ("<", "<"),
+            ("hxxp:", "hxxp:"),
+            ("D", "D"),
+            ("DO", "DO"),
+            ("AT", "AT"),
+            (":/", ":/"),
+            ("(", "("),
+            ("evil。", "evil。"),
+            ("é[.]com", "é.com"),
+            ("évil[.]cöm", "évil.cöm"),
+            ("中[1]evil[.]com", "中[1]evil.com"),
+            ("evil[.]com中", "evil.com中"),
+            ("中D中", "中D中"),
+            ("é:é", "é:é"),
+            ("中A", "中A"),
+            ("evil[.]com\u{200b}", "evil.com\u{200b}"),
+            ("x\u{200b}D", "x\u{200b}D"),
+            ("During。com", "During。com"),
+            ("中During evil[.]com", "中During evil.com"),
+        ];
+        for (input, want) in cases {
+            let got = refang(input);
+            assert_eq!(got, want, "{input:?}");
+            assert_eq!(matches!(got, Cow::Borrowed(_)), input == want, "{input:?}");
         }
     }
 }
