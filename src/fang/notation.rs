@@ -462,6 +462,13 @@ pub(crate) fn spaced_candidate(b: &[u8], i: usize) -> bool {
     }
 }
 
+/// Is there a glued `[.]` at `i`, a strong marker? (What bracketed and
+/// bracket_marker decide for it, without them: it is the commonest marker.)
+#[inline]
+pub(crate) fn glued_dot(b: &[u8], i: usize) -> bool {
+    b.get(i..i + 3) == Some(b"[.]") && (label_before(b, i) || is_close(before(b, i)))
+}
+
 /// Recognise the marker(s) at byte `i`, pushing them on `out` in source order.
 /// Returns the end of the last marker pushed, or `None` if there is none.
 ///
@@ -473,8 +480,7 @@ pub(crate) fn lex_at(b: &[u8], i: usize, out: &mut Vec<Marker>) -> Option<usize>
     if !may_start(b, i) {
         return None;
     }
-    if b.get(i..i + 3) == Some(b"[.]") && (label_before(b, i) || is_close(before(b, i))) {
-        // what bracketed and bracket_marker decide for a glued `[.]`
+    if glued_dot(b, i) {
         out.push(Marker {
             start: i,
             end: i + 3,

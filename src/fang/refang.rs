@@ -51,6 +51,12 @@ where
     let mut ahead = Ahead::default();
     let mut triggers = Triggers::new(b);
     while let Some(t) = triggers.next(pos) {
+        // the fast path below for the commonest marker, without the marker list
+        if b[t] == b'[' && notation::glued_dot(b, t) && !ahead.weak(b, t + 3) {
+            f(t, t + 3, ".");
+            pos = t + 3;
+            continue;
+        }
         markers.clear();
         if lex_at(b, t, &mut markers).is_none() {
             pos = t + 1;
