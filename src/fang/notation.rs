@@ -132,12 +132,33 @@ fn before(b: &[u8], i: usize) -> u8 {
     if i == 0 { 0 } else { b[i - 1] }
 }
 
+/// [`ASCII_KIND`] of an ASCII label character (letter, digit, `-`, `_`).
+const LABEL: u8 = 1;
+/// [`ASCII_KIND`] of a closing bracket.
+const CLOSE: u8 = 2;
+
+/// What an ASCII byte is to a marker's neighbour test, in one lookup.
+static ASCII_KIND: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut c = 0;
+    while c < 128 {
+        if (c as u8).is_ascii_alphanumeric() || c == b'-' as usize || c == b'_' as usize {
+            t[c] = LABEL;
+        }
+        c += 1;
+    }
+    t[b']' as usize] = CLOSE;
+    t[b')' as usize] = CLOSE;
+    t[b'}' as usize] = CLOSE;
+    t
+};
+
 /// Is the character ending just before byte `i` an indicator (label) character?
 #[inline]
 pub(crate) fn label_before(b: &[u8], i: usize) -> bool {
     let c = before(b, i);
     if c < 0x80 {
-        return c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+        return ASCII_KIND[c as usize] == LABEL;
     }
     char_before(b, i).is_some_and(|ch| ch.is_alphanumeric())
 }
@@ -147,7 +168,7 @@ pub(crate) fn label_before(b: &[u8], i: usize) -> bool {
 pub(crate) fn label_at(b: &[u8], i: usize) -> bool {
     let c = at(b, i);
     if c < 0x80 {
-        return c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+        return ASCII_KIND[c as usize] == LABEL;
     }
     char_at(b, i).is_some_and(|ch| ch.is_alphanumeric())
 }
@@ -378,24 +399,22 @@ fn bracketed(b: &[u8], i: usize) -> Option<(Inner, usize)> {
 /// A defanged scheme word (`hxxp`, `HXXPS`, `h**p`, `fxp`, ...) mapped to its
 /// canonical lower-case form.
 pub(crate) fn defanged_scheme(w: &[u8]) -> Option<&'static str> {
-    let lower = |i: usize| w.get(i).map(u8::to_ascii_lowercase);
-    match w.len() {
-        3 | 4 if lower(0) == Some(b'f') && lower(1) == Some(b'x') && lower(2) == Some(b'p') => {
-            match lower(3) {
-                None => Some("ftp"),
-                Some(b's') => Some("ftps"),
-                _ => None,
-            }
-        }
-        4 | 5 if lower(0) == Some(b'h') && lower(3) == Some(b'p') => {
-            let (a, b2) = (lower(1)?, lower(2)?);
-            let ok = |c: u8| matches!(c, b'x' | b't' | b'*' | b'_');
-            if !ok(a) || !ok(b2) || (a == b't' && b2 == b't') {
+    let is = |c: &u8, want: u8| c.to_ascii_lowercase() == want;
+    // the two letters between `h` and `p`
+    let mid = |c: &u8| matches!(c.to_ascii_lowercase(), b'x' | b't' | b'*' | b'_');
+    match w {
+        [f, x, p, rest @ ..] if is(f, b'f') && is(x, b'x') && is(p, b'p') => match rest {
+            [] => Some("ftp"),
+            [s] if is(s, b's') => Some("ftps"),
+            _ => None,
+        },
+        [h, a, t, p, rest @ ..] if is(h, b'h') && is(p, b'p') && mid(a) && mid(t) => {
+            if is(a, b't') && is(t, b't') {
                 return None;
             }
-            match lower(4) {
-                None => Some("http"),
-                Some(b's') => Some("https"),
+            match rest {
+                [] => Some("http"),
+                [s] if is(s, b's') => Some("https"),
                 _ => None,
             }
         }
@@ -466,7 +485,15 @@ pub(crate) fn spaced_candidate(b: &[u8], i: usize) -> bool {
 /// bracket_marker decide for it, without them: it is the commonest marker.)
 #[inline]
 pub(crate) fn glued_dot(b: &[u8], i: usize) -> bool {
-    b.get(i..i + 3) == Some(b"[.]") && (label_before(b, i) || is_close(before(b, i)))
+    if b.get(i..i + 3) != Some(b"[.]") {
+        return false;
+    }
+    // label_before(b, i) || is_close(before(b, i)), one lookup for ASCII
+    let c = before(b, i);
+    if c < 0x80 {
+        return ASCII_KIND[c as usize] != 0;
+    }
+    char_before(b, i).is_some_and(char::is_alphanumeric)
 }
 
 /// Recognise the marker(s) at byte `i`, pushing them on `out` in source order.

@@ -246,12 +246,17 @@ fn next_stop(b: &[u8], mut i: usize) -> usize {
     let equal = |x: u64, c: u8| below(x ^ (ONES * u64::from(c)), 1);
     while let Some(w) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
         let w = u64::from_le_bytes(*w);
-        // white space is below 0x21; the control characters also flagged are
-        // told apart by the bytewise scan
+        // white space is below 0x21, as are control characters that are no stop
         let flags = below(w, 0x21) | equal(w, b'\\') | equal(w, b'D') | equal(w, b'A') | (w & HIGH);
         if flags != 0 {
-            i += (flags.trailing_zeros() / 8) as usize;
-            break;
+            // the lowest flagged byte is flagged rightly, but it may be a
+            // control character that is no stop
+            let k = i + (flags.trailing_zeros() / 8) as usize;
+            if AHEAD_STOP[b[k] as usize] != 0 {
+                return k;
+            }
+            i = k + 1;
+            continue;
         }
         i += 8;
     }
