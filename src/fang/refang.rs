@@ -26,21 +26,37 @@ fn is_space(c: u8) -> bool {
     c.is_ascii_whitespace()
 }
 
+/// Where the scan sends the accepted edits of a text, in order.
+trait Sink {
+    /// `start..end` of the source becomes `repl`.
+    fn edit(&mut self, start: usize, end: usize, repl: &str);
+}
+
+/// A closure as a [`Sink`].
+struct Each<F>(F);
+
+impl<F: FnMut(usize, usize, &str)> Sink for Each<F> {
+    #[inline]
+    fn edit(&mut self, start: usize, end: usize, repl: &str) {
+        (self.0)(start, end, repl);
+    }
+}
+
 /// Calls `f(start, end, replacement)` with every accepted edit of `src`, in
 /// order. Edits never overlap.
-pub(crate) fn for_each_edit(src: &str, mut f: impl FnMut(usize, usize, &str)) {
-    for_each_edit_depth(src, &mut f, 0);
+pub(crate) fn for_each_edit(src: &str, f: impl FnMut(usize, usize, &str)) {
+    for_each_edit_depth(src, &mut Each(f), 0);
 }
 
 /// How many times a rewritten region is refanged again before it is final.
 const MAX_DEPTH: u8 = 3;
 
-/// Generic over `F` so that the caller's closure is inlined into the scan (it
-/// runs once per edit); the rare second pass uses `dyn`, which also bounds the
+/// Generic over the sink so that it is inlined into the scan (it runs once per
+/// edit); the rare second pass uses `dyn`, which also bounds the
 /// instantiations of this recursive function.
 fn for_each_edit_depth<F>(src: &str, f: &mut F, depth: u8)
 where
-    F: FnMut(usize, usize, &str) + ?Sized,
+    F: Sink + ?Sized,
 {
     let b = src.as_bytes();
     let mut pos = 0;
@@ -53,7 +69,7 @@ where
     while let Some(t) = triggers.next(pos) {
         // the fast path below for the commonest marker, without the marker list
         if b[t] == b'[' && notation::glued_dot(b, t) && !ahead.weak(b, t + 3) {
-            f(t, t + 3, ".");
+            f.edit(t, t + 3, ".");
             pos = t + 3;
             continue;
         }
@@ -72,7 +88,7 @@ where
             let end = markers.last().map_or(t + 1, |m| m.end);
             if !ahead.weak(b, end) {
                 markers.iter().for_each(|m| {
-                    f(
+                    f.edit(
                         m.start,
                         m.end,
                         Edit {
@@ -100,7 +116,9 @@ where
             continue;
         }
         if !(failed || rejected) || depth >= MAX_DEPTH {
-            edits.iter().for_each(|e| f(e.start, e.end, e.text(src)));
+            edits
+                .iter()
+                .for_each(|e| f.edit(e.start, e.end, e.text(src)));
             continue;
         }
         // A rewrite can bring markers together (`[.][.]\u{200b}a`): refang the
@@ -118,11 +136,12 @@ where
         }
         region_out.push_str(&src[copied..re]);
         let mut second: Vec<(usize, usize, String)> = Vec::new();
-        let collect: &mut dyn FnMut(usize, usize, &str) =
-            &mut |a, z, r| second.push((a, z, r.to_string()));
+        let collect: &mut dyn Sink = &mut Each(|a, z, r: &str| second.push((a, z, r.to_string())));
         for_each_edit_depth(&region_out, collect, depth + 1);
         if second.is_empty() {
-            edits.iter().for_each(|e| f(e.start, e.end, e.text(src)));
+            edits
+                .iter()
+                .for_each(|e| f.edit(e.start, e.end, e.text(src)));
         } else {
             compose(
                 src,
@@ -132,7 +151,7 @@ where
                 &region_out,
                 &second,
                 &mut |a, z, r| {
-                    f(a, z, r);
+                    f.edit(a, z, r);
                 },
             );
         }
@@ -479,33 +498,46 @@ fn view_word(v: &[u8], a: usize, z: usize) -> (usize, usize) {
 
 /// Apply `for_each_edit` to produce the refanged text.
 pub(crate) fn refang(src: &str) -> Cow<'_, str> {
-    refang_depth(src, 0)
-}
-
-fn refang_depth(src: &str, depth: u8) -> Cow<'_, str> {
-    let mut out: Option<String> = None;
-    let mut copied = 0;
-    for_each_edit_depth(
+    let mut out = Refanged {
         src,
-        &mut |start, end, repl| {
-            let o = out.get_or_insert_with(|| String::with_capacity(src.len()));
-            o.push_str(&src[copied..start]);
-            // most replacements are one ASCII byte (`.`, `:`, `@`): pushing it
-            // is cheaper than a copy of unknown length
-            match repl.as_bytes() {
-                &[c] => o.push(char::from(c)),
-                _ => o.push_str(repl),
-            }
-            copied = end;
-        },
-        depth,
-    );
-    match out {
+        out: None,
+        copied: 0,
+    };
+    for_each_edit_depth(src, &mut out, 0);
+    match out.out {
         None => Cow::Borrowed(src),
         Some(mut o) => {
-            o.push_str(&src[copied..]);
+            o.push_str(&src[out.copied..]);
             Cow::Owned(o)
         }
+    }
+}
+
+/// The refanged text so far: `src` up to `copied`, rewritten; allocated at the
+/// first edit.
+struct Refanged<'a> {
+    src: &'a str,
+    out: Option<String>,
+    copied: usize,
+}
+
+impl Sink for Refanged<'_> {
+    /// Always inlined: it runs once per edit, and where the scan knows the
+    /// replacement (a glued `[.]`) the byte is pushed without a test.
+    #[inline(always)]
+    fn edit(&mut self, start: usize, end: usize, repl: &str) {
+        let src = self.src;
+        let o = self
+            .out
+            .get_or_insert_with(|| String::with_capacity(src.len()));
+        o.push_str(&src[self.copied..start]);
+        // most replacements are one ASCII byte (`.`, `:`, `@`): pushing it
+        // is cheaper than a copy of unknown length
+        match repl.as_bytes() {
+            &[c] => o.push(char::from(c)),
+            _ => o.push_str(repl),
+        }
+        self.copied = end;
     }
 }
 
