@@ -483,7 +483,9 @@ pub(crate) fn spaced_candidate(b: &[u8], i: usize) -> bool {
 
 /// Is there a glued `[.]` at `i`, a strong marker? (What bracketed and
 /// bracket_marker decide for it, without them: it is the commonest marker.)
-#[inline]
+///
+/// Always inlined into the scan, but for the test of a non-ASCII neighbour.
+#[inline(always)]
 pub(crate) fn glued_dot(b: &[u8], i: usize) -> bool {
     if b.get(i..i + 3) != Some(b"[.]") {
         return false;
@@ -493,6 +495,11 @@ pub(crate) fn glued_dot(b: &[u8], i: usize) -> bool {
     if c < 0x80 {
         return ASCII_KIND[c as usize] != 0;
     }
+    alphanumeric_before(b, i)
+}
+
+#[inline(never)]
+fn alphanumeric_before(b: &[u8], i: usize) -> bool {
     char_before(b, i).is_some_and(char::is_alphanumeric)
 }
 
