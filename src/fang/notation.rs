@@ -898,9 +898,7 @@ pub(crate) fn is_zero_width(b: &[u8], i: usize) -> bool {
 mod tests {
     use super::*;
 
-    /// The block scan finds what a byte-by-byte scan finds, from any start,
-    /// across block boundaries and in a short last block, and passes over the
-    /// triggers that `may_start` rejects.
+    /// `may_start` knows the trigger bytes and no others.
     #[test]
     fn classes_are_the_trigger_bytes() {
         for c in 0..=255u8 {
@@ -908,6 +906,9 @@ mod tests {
         }
     }
 
+    /// The block scan finds what a byte-by-byte scan finds, from any start,
+    /// across block boundaries and in a short last block, and passes over the
+    /// triggers that `may_start` rejects.
     #[test]
     fn triggers_match_a_bytewise_scan() {
         let unit = "ab[.]c D:\\(x{y<z A\u{200b}\u{3002}\u{ff0e}é [1]DOT<.AT:/ ";

@@ -104,9 +104,10 @@ where
             }
         }
         // A trigger that was no marker is never in the region of a later one:
-        // the region starts at `pos`, after it, or earlier only at the space or
-        // the scheme word of a marker found at `t`, which hold no trigger that
-        // can fail but `:`.
+        // the region starts after it (at `pos` for one tried here, after the
+        // last one passed over for the others, see `region`), or earlier only
+        // at the space or the scheme word of a marker found at `t`, which hold
+        // no trigger that can fail but `:`.
         let (rs, re, failed) = region(b, pos, t, &mut markers);
         edits.clear();
         decide(src, &markers, &mut scratch, &mut |e| edits.push(e));
@@ -333,10 +334,10 @@ impl Ahead {
 /// whether a trigger in it was no marker.
 fn region(b: &[u8], lo: usize, t: usize, markers: &mut Vec<Marker>) -> (usize, usize, bool) {
     let ms = markers.first().map_or(t, |m| m.start.min(t));
-    // The region starts after a trigger in `lo..t` that was no marker, as it
-    // did when the scan stopped at each one: the scan now passes over those
-    // that `may_start` rejects, so find the last one that bounds the region
-    // (in its word, or between its first marker and `t`).
+    // A trigger in `lo..t` that is no marker bounds the region: it starts
+    // after it. The scan passes over those that `may_start` rejects without
+    // moving `lo`, so find the last one here (in the region's word, or between
+    // its first marker and `t`).
     let mut lo = lo;
     let mut k = t;
     while k > lo {
