@@ -82,7 +82,8 @@ impl<'a> Triggers<'a> {
         }
     }
 
-    /// Position of the next trigger byte at or after `from`.
+    /// Position of the next trigger byte at or after `from` where a marker may
+    /// start ([`may_start`]); the others are passed over.
     #[inline]
     pub(crate) fn next(&mut self, from: usize) -> Option<usize> {
         if from < self.block || from - self.block >= 64 {
@@ -90,15 +91,21 @@ impl<'a> Triggers<'a> {
             self.mask = block_mask(self.b, self.block);
         }
         let mut m = self.mask & (!0u64 << (from - self.block));
-        while m == 0 {
-            self.block += 64;
-            if self.block >= self.b.len() {
-                return None;
+        loop {
+            while m == 0 {
+                self.block += 64;
+                if self.block >= self.b.len() {
+                    return None;
+                }
+                self.mask = block_mask(self.b, self.block);
+                m = self.mask;
             }
-            self.mask = block_mask(self.b, self.block);
-            m = self.mask;
+            let i = self.block + m.trailing_zeros() as usize;
+            if may_start(self.b, i) {
+                return Some(i);
+            }
+            m &= m - 1;
         }
-        Some(self.block + m.trailing_zeros() as usize)
     }
 }
 
@@ -125,12 +132,33 @@ fn before(b: &[u8], i: usize) -> u8 {
     if i == 0 { 0 } else { b[i - 1] }
 }
 
+/// [`ASCII_KIND`] of an ASCII label character (letter, digit, `-`, `_`).
+const LABEL: u8 = 1;
+/// [`ASCII_KIND`] of a closing bracket.
+const CLOSE: u8 = 2;
+
+/// What an ASCII byte is to a marker's neighbour test, in one lookup.
+static ASCII_KIND: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut c = 0;
+    while c < 128 {
+        if (c as u8).is_ascii_alphanumeric() || c == b'-' as usize || c == b'_' as usize {
+            t[c] = LABEL;
+        }
+        c += 1;
+    }
+    t[b']' as usize] = CLOSE;
+    t[b')' as usize] = CLOSE;
+    t[b'}' as usize] = CLOSE;
+    t
+};
+
 /// Is the character ending just before byte `i` an indicator (label) character?
 #[inline]
 pub(crate) fn label_before(b: &[u8], i: usize) -> bool {
     let c = before(b, i);
     if c < 0x80 {
-        return c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+        return ASCII_KIND[c as usize] == LABEL;
     }
     char_before(b, i).is_some_and(|ch| ch.is_alphanumeric())
 }
@@ -140,7 +168,7 @@ pub(crate) fn label_before(b: &[u8], i: usize) -> bool {
 pub(crate) fn label_at(b: &[u8], i: usize) -> bool {
     let c = at(b, i);
     if c < 0x80 {
-        return c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+        return ASCII_KIND[c as usize] == LABEL;
     }
     char_at(b, i).is_some_and(|ch| ch.is_alphanumeric())
 }
@@ -258,16 +286,69 @@ fn inner_at(b: &[u8], i: usize) -> Option<(Inner, usize)> {
 
 /// Bytes that can follow an opening bracket in a marker: inner words, inner
 /// spaces, a doubled bracket, and the first letter of a bracketed scheme.
-static AFTER_OPEN: [bool; 256] = {
-    let mut t = [false; 256];
-    let bytes = b".,@:/dDaApP [hHfF";
-    let mut k = 0;
-    while k < bytes.len() {
-        t[bytes[k] as usize] = true;
-        k += 1;
-    }
+const AFTER_OPEN: &[u8] = b".,@:/dDaApP [hHfF";
+
+// Trigger classes for [`may_start`], one bit each.
+const OPEN: u8 = 1;
+const COLON: u8 = 2;
+const CAP_D: u8 = 4;
+const CAP_A: u8 = 8;
+const BACKSLASH: u8 = 16;
+const LESS: u8 = 32;
+const UNICODE: u8 = 64;
+
+/// The class of each trigger byte (0: no trigger), as [`TRIGGER`].
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'[' as usize] = OPEN;
+    t[b'(' as usize] = OPEN;
+    t[b'{' as usize] = OPEN;
+    t[b':' as usize] = COLON;
+    t[b'D' as usize] = CAP_D;
+    t[b'A' as usize] = CAP_A;
+    t[b'\\' as usize] = BACKSLASH;
+    t[b'<' as usize] = LESS;
+    t[0xE2] = UNICODE;
+    t[0xE3] = UNICODE;
+    t[0xEF] = UNICODE;
     t
 };
+
+/// The classes of trigger each byte may follow in a marker. A non-ASCII
+/// trigger (`\u{200b}`, `。`, `［`, ...) may be followed by anything: it is rare
+/// in prose, and `unicode_marker` decides it.
+static FOLLOWS: [u8; 256] = {
+    let mut t = [UNICODE; 256];
+    let mut k = 0;
+    while k < AFTER_OPEN.len() {
+        t[AFTER_OPEN[k] as usize] |= OPEN;
+        k += 1;
+    }
+    t[b'/' as usize] |= COLON;
+    t[b'\\' as usize] |= COLON;
+    // caps_word needs `DOT` or `AT`
+    t[b'O' as usize] |= CAP_D;
+    t[b'T' as usize] |= CAP_A;
+    // bracketed needs `\[`, the escaped dot `\.`
+    t[b'[' as usize] |= BACKSLASH;
+    t[b'.' as usize] |= BACKSLASH;
+    // bracketed needs `<.` or `< `
+    t[b'.' as usize] |= LESS;
+    t[b' ' as usize] |= LESS;
+    t
+};
+
+/// Can a marker be recognised at byte `i`, judging by it and the next byte?
+/// False at most triggers in prose (`During`, `Note: `, `[1]`, `(see`).
+#[inline]
+pub(crate) fn may_start(b: &[u8], i: usize) -> bool {
+    CLASS[at(b, i) as usize] & FOLLOWS[at(b, i + 1) as usize] != 0
+}
+
+/// Is byte `k` a trigger that [`Triggers`] passes over ([`may_start`] is false)?
+pub(crate) fn passed_over(b: &[u8], k: usize) -> bool {
+    TRIGGER[at(b, k) as usize] && !may_start(b, k)
+}
 
 /// A bracketed marker starting at `i`: `[.]`, `( dot )`, `[[.]]`, `\[.\]`, `［.］`,
 /// `<.>`, `[.)`. Returns (kind, end).
@@ -318,24 +399,22 @@ fn bracketed(b: &[u8], i: usize) -> Option<(Inner, usize)> {
 /// A defanged scheme word (`hxxp`, `HXXPS`, `h**p`, `fxp`, ...) mapped to its
 /// canonical lower-case form.
 pub(crate) fn defanged_scheme(w: &[u8]) -> Option<&'static str> {
-    let lower = |i: usize| w.get(i).map(u8::to_ascii_lowercase);
-    match w.len() {
-        3 | 4 if lower(0) == Some(b'f') && lower(1) == Some(b'x') && lower(2) == Some(b'p') => {
-            match lower(3) {
-                None => Some("ftp"),
-                Some(b's') => Some("ftps"),
-                _ => None,
-            }
-        }
-        4 | 5 if lower(0) == Some(b'h') && lower(3) == Some(b'p') => {
-            let (a, b2) = (lower(1)?, lower(2)?);
-            let ok = |c: u8| matches!(c, b'x' | b't' | b'*' | b'_');
-            if !ok(a) || !ok(b2) || (a == b't' && b2 == b't') {
+    let is = |c: &u8, want: u8| c.to_ascii_lowercase() == want;
+    // the two letters between `h` and `p`
+    let mid = |c: &u8| matches!(c.to_ascii_lowercase(), b'x' | b't' | b'*' | b'_');
+    match w {
+        [f, x, p, rest @ ..] if is(f, b'f') && is(x, b'x') && is(p, b'p') => match rest {
+            [] => Some("ftp"),
+            [s] if is(s, b's') => Some("ftps"),
+            _ => None,
+        },
+        [h, a, t, p, rest @ ..] if is(h, b'h') && is(p, b'p') && mid(a) && mid(t) => {
+            if is(a, b't') && is(t, b't') {
                 return None;
             }
-            match lower(4) {
-                None => Some("http"),
-                Some(b's') => Some("https"),
+            match rest {
+                [] => Some("http"),
+                [s] if is(s, b's') => Some("https"),
                 _ => None,
             }
         }
@@ -402,41 +481,49 @@ pub(crate) fn spaced_candidate(b: &[u8], i: usize) -> bool {
     }
 }
 
+/// Is there a glued `[.]` at `i`, a strong marker? (What bracketed and
+/// bracket_marker decide for it, without them: it is the commonest marker.)
+///
+/// Always inlined into the scan, but for the test of a non-ASCII neighbour.
+#[inline(always)]
+pub(crate) fn glued_dot(b: &[u8], i: usize) -> bool {
+    if b.get(i..i + 3) != Some(b"[.]") {
+        return false;
+    }
+    // label_before(b, i) || is_close(before(b, i)), one lookup for ASCII
+    let c = before(b, i);
+    if c < 0x80 {
+        return ASCII_KIND[c as usize] != 0;
+    }
+    alphanumeric_before(b, i)
+}
+
+#[inline(never)]
+fn alphanumeric_before(b: &[u8], i: usize) -> bool {
+    char_before(b, i).is_some_and(char::is_alphanumeric)
+}
+
 /// Recognise the marker(s) at byte `i`, pushing them on `out` in source order.
 /// Returns the end of the last marker pushed, or `None` if there is none.
 ///
-/// The answer for most triggers is decided here, inlined into the scan: in
-/// prose a trigger is most often no marker (`During`, `Note:`, `[1]`, `C:\\`),
-/// which the next byte shows, and the commonest marker is a glued `[.]`.
+/// Inlined into the scan: a trigger in prose is most often no marker, which
+/// [`may_start`] tells from the next byte (the scan has passed over most such
+/// triggers already), and the commonest marker is a glued `[.]`.
 #[inline]
 pub(crate) fn lex_at(b: &[u8], i: usize, out: &mut Vec<Marker>) -> Option<usize> {
-    let n = at(b, i + 1);
-    let none = match at(b, i) {
-        b'[' if n == b'.' && at(b, i + 2) == b']' => {
-            // what bracketed and bracket_marker decide for a glued `[.]`
-            if label_before(b, i) || is_close(before(b, i)) {
-                out.push(Marker {
-                    start: i,
-                    end: i + 3,
-                    repl: Repl::Str("."),
-                    weak: false,
-                });
-                return Some(i + 3);
-            }
-            false
-        }
-        b'[' | b'(' | b'{' => !AFTER_OPEN[n as usize],
-        b':' => !matches!(n, b'/' | b'\\'),
-        // caps_word needs `DOT` or `AT`
-        b'D' => n != b'O',
-        b'A' => n != b'T',
-        // bracketed needs `\[`, the escaped dot `\.`
-        b'\\' => !matches!(n, b'[' | b'.'),
-        // bracketed needs `<.` or `< `
-        b'<' => !matches!(n, b'.' | b' '),
-        _ => false,
-    };
-    if none { None } else { lex_marker(b, i, out) }
+    if !may_start(b, i) {
+        return None;
+    }
+    if glued_dot(b, i) {
+        out.push(Marker {
+            start: i,
+            end: i + 3,
+            repl: Repl::Str("."),
+            weak: false,
+        });
+        return Some(i + 3);
+    }
+    lex_marker(b, i, out)
 }
 
 /// [`lex_at`] past its early exits.
@@ -825,15 +912,25 @@ pub(crate) fn is_zero_width(b: &[u8], i: usize) -> bool {
 mod tests {
     use super::*;
 
+    /// `may_start` knows the trigger bytes and no others.
+    #[test]
+    fn classes_are_the_trigger_bytes() {
+        for c in 0..=255u8 {
+            assert_eq!(CLASS[c as usize] != 0, TRIGGER[c as usize], "{c:#x}");
+        }
+    }
+
     /// The block scan finds what a byte-by-byte scan finds, from any start,
-    /// across block boundaries and in a short last block.
+    /// across block boundaries and in a short last block, and passes over the
+    /// triggers that `may_start` rejects.
     #[test]
     fn triggers_match_a_bytewise_scan() {
-        let unit = "ab[.]c D:\\(x{y<z A\u{200b}\u{3002}\u{ff0e}é ";
+        let unit = "ab[.]c D:\\(x{y<z A\u{200b}\u{3002}\u{ff0e}é [1]DOT<.AT:/ ";
         for len in [0, 1, 5, 63, 64, 65, 127, 128, 129, 300] {
             let text: String = unit.chars().cycle().take(len).collect();
             let b = text.as_bytes();
-            let bytewise = |from: usize| (from..b.len()).find(|&i| TRIGGER[b[i] as usize]);
+            let bytewise =
+                |from: usize| (from..b.len()).find(|&i| TRIGGER[b[i] as usize] && may_start(b, i));
             for step in [1, 3, 64, 70] {
                 let mut triggers = Triggers::new(b);
                 let mut from = 0;

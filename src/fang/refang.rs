@@ -26,21 +26,37 @@ fn is_space(c: u8) -> bool {
     c.is_ascii_whitespace()
 }
 
+/// Where the scan sends the accepted edits of a text, in order.
+trait Sink {
+    /// `start..end` of the source becomes `repl`.
+    fn edit(&mut self, start: usize, end: usize, repl: &str);
+}
+
+/// A closure as a [`Sink`].
+struct Each<F>(F);
+
+impl<F: FnMut(usize, usize, &str)> Sink for Each<F> {
+    #[inline]
+    fn edit(&mut self, start: usize, end: usize, repl: &str) {
+        (self.0)(start, end, repl);
+    }
+}
+
 /// Calls `f(start, end, replacement)` with every accepted edit of `src`, in
 /// order. Edits never overlap.
-pub(crate) fn for_each_edit(src: &str, mut f: impl FnMut(usize, usize, &str)) {
-    for_each_edit_depth(src, &mut f, 0);
+pub(crate) fn for_each_edit(src: &str, f: impl FnMut(usize, usize, &str)) {
+    for_each_edit_depth(src, &mut Each(f), 0);
 }
 
 /// How many times a rewritten region is refanged again before it is final.
 const MAX_DEPTH: u8 = 3;
 
-/// Generic over `F` so that the caller's closure is inlined into the scan (it
-/// runs once per edit); the rare second pass uses `dyn`, which also bounds the
+/// Generic over the sink so that it is inlined into the scan (it runs once per
+/// edit); the rare second pass uses `dyn`, which also bounds the
 /// instantiations of this recursive function.
 fn for_each_edit_depth<F>(src: &str, f: &mut F, depth: u8)
 where
-    F: FnMut(usize, usize, &str) + ?Sized,
+    F: Sink + ?Sized,
 {
     let b = src.as_bytes();
     let mut pos = 0;
@@ -51,6 +67,12 @@ where
     let mut ahead = Ahead::default();
     let mut triggers = Triggers::new(b);
     while let Some(t) = triggers.next(pos) {
+        // the fast path below for the commonest marker, without the marker list
+        if b[t] == b'[' && notation::glued_dot(b, t) && !ahead.weak(b, t + 3) {
+            f.edit(t, t + 3, ".");
+            pos = t + 3;
+            continue;
+        }
         markers.clear();
         if lex_at(b, t, &mut markers).is_none() {
             pos = t + 1;
@@ -66,7 +88,7 @@ where
             let end = markers.last().map_or(t + 1, |m| m.end);
             if !ahead.weak(b, end) {
                 markers.iter().for_each(|m| {
-                    f(
+                    f.edit(
                         m.start,
                         m.end,
                         Edit {
@@ -82,9 +104,10 @@ where
             }
         }
         // A trigger that was no marker is never in the region of a later one:
-        // the region starts at `pos`, after it, or earlier only at the space or
-        // the scheme word of a marker found at `t`, which hold no trigger that
-        // can fail but `:`.
+        // the region starts after it (at `pos` for one tried here, after the
+        // last one passed over for the others, see `region`), or earlier only
+        // at the space or the scheme word of a marker found at `t`, which hold
+        // no trigger that can fail but `:`.
         let (rs, re, failed) = region(b, pos, t, &mut markers);
         edits.clear();
         decide(src, &markers, &mut scratch, &mut |e| edits.push(e));
@@ -94,7 +117,9 @@ where
             continue;
         }
         if !(failed || rejected) || depth >= MAX_DEPTH {
-            edits.iter().for_each(|e| f(e.start, e.end, e.text(src)));
+            edits
+                .iter()
+                .for_each(|e| f.edit(e.start, e.end, e.text(src)));
             continue;
         }
         // A rewrite can bring markers together (`[.][.]\u{200b}a`): refang the
@@ -112,11 +137,12 @@ where
         }
         region_out.push_str(&src[copied..re]);
         let mut second: Vec<(usize, usize, String)> = Vec::new();
-        let collect: &mut dyn FnMut(usize, usize, &str) =
-            &mut |a, z, r| second.push((a, z, r.to_string()));
+        let collect: &mut dyn Sink = &mut Each(|a, z, r: &str| second.push((a, z, r.to_string())));
         for_each_edit_depth(&region_out, collect, depth + 1);
         if second.is_empty() {
-            edits.iter().for_each(|e| f(e.start, e.end, e.text(src)));
+            edits
+                .iter()
+                .for_each(|e| f.edit(e.start, e.end, e.text(src)));
         } else {
             compose(
                 src,
@@ -126,7 +152,7 @@ where
                 &region_out,
                 &second,
                 &mut |a, z, r| {
-                    f(a, z, r);
+                    f.edit(a, z, r);
                 },
             );
         }
@@ -240,12 +266,17 @@ fn next_stop(b: &[u8], mut i: usize) -> usize {
     let equal = |x: u64, c: u8| below(x ^ (ONES * u64::from(c)), 1);
     while let Some(w) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
         let w = u64::from_le_bytes(*w);
-        // white space is below 0x21; the control characters also flagged are
-        // told apart by the bytewise scan
+        // white space is below 0x21, as are control characters that are no stop
         let flags = below(w, 0x21) | equal(w, b'\\') | equal(w, b'D') | equal(w, b'A') | (w & HIGH);
         if flags != 0 {
-            i += (flags.trailing_zeros() / 8) as usize;
-            break;
+            // the lowest flagged byte is flagged rightly, but it may be a
+            // control character that is no stop
+            let k = i + (flags.trailing_zeros() / 8) as usize;
+            if AHEAD_STOP[b[k] as usize] != 0 {
+                return k;
+            }
+            i = k + 1;
+            continue;
         }
         i += 8;
     }
@@ -303,6 +334,22 @@ impl Ahead {
 /// whether a trigger in it was no marker.
 fn region(b: &[u8], lo: usize, t: usize, markers: &mut Vec<Marker>) -> (usize, usize, bool) {
     let ms = markers.first().map_or(t, |m| m.start.min(t));
+    // A trigger in `lo..t` that is no marker bounds the region: it starts
+    // after it. The scan passes over those that `may_start` rejects without
+    // moving `lo`, so find the last one here (in the region's word, or between
+    // its first marker and `t`).
+    let mut lo = lo;
+    let mut k = t;
+    while k > lo {
+        k -= 1;
+        if notation::passed_over(b, k) {
+            lo = k + 1;
+            break;
+        }
+        if k < ms && is_space(b[k]) {
+            break;
+        }
+    }
     let mut s = ms;
     while s > lo && !is_space(b[s - 1]) {
         s -= 1;
@@ -452,33 +499,46 @@ fn view_word(v: &[u8], a: usize, z: usize) -> (usize, usize) {
 
 /// Apply `for_each_edit` to produce the refanged text.
 pub(crate) fn refang(src: &str) -> Cow<'_, str> {
-    refang_depth(src, 0)
-}
-
-fn refang_depth(src: &str, depth: u8) -> Cow<'_, str> {
-    let mut out: Option<String> = None;
-    let mut copied = 0;
-    for_each_edit_depth(
+    let mut out = Refanged {
         src,
-        &mut |start, end, repl| {
-            let o = out.get_or_insert_with(|| String::with_capacity(src.len()));
-            o.push_str(&src[copied..start]);
-            // most replacements are one ASCII byte (`.`, `:`, `@`): pushing it
-            // is cheaper than a copy of unknown length
-            match repl.as_bytes() {
-                &[c] => o.push(char::from(c)),
-                _ => o.push_str(repl),
-            }
-            copied = end;
-        },
-        depth,
-    );
-    match out {
+        out: None,
+        copied: 0,
+    };
+    for_each_edit_depth(src, &mut out, 0);
+    match out.out {
         None => Cow::Borrowed(src),
         Some(mut o) => {
-            o.push_str(&src[copied..]);
+            o.push_str(&src[out.copied..]);
             Cow::Owned(o)
         }
+    }
+}
+
+/// The refanged text so far: `src` up to `copied`, rewritten; allocated at the
+/// first edit.
+struct Refanged<'a> {
+    src: &'a str,
+    out: Option<String>,
+    copied: usize,
+}
+
+impl Sink for Refanged<'_> {
+    /// Always inlined: it runs once per edit, and where the scan knows the
+    /// replacement (a glued `[.]`) the byte is pushed without a test.
+    #[inline(always)]
+    fn edit(&mut self, start: usize, end: usize, repl: &str) {
+        let src = self.src;
+        let o = self
+            .out
+            .get_or_insert_with(|| String::with_capacity(src.len()));
+        o.push_str(&src[self.copied..start]);
+        // most replacements are one ASCII byte (`.`, `:`, `@`): pushing it
+        // is cheaper than a copy of unknown length
+        match repl.as_bytes() {
+            &[c] => o.push(char::from(c)),
+            _ => o.push_str(repl),
+        }
+        self.copied = end;
     }
 }
 
@@ -515,6 +575,68 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// Text around the places the scan stops or passes over: a trigger passed
+    /// over (it still bounds the region of a later marker in its word, as a
+    /// trigger that was tried and failed does), triggers at the ends of the
+    /// text, and multibyte characters next to a trigger.
+    #[test]
+    fn scan_edges() {
+        let cases = [
+            (
+                "\tDuring｡gate{.}com>(at)(at)[ . ]Acom[https]",
+                "\tDuring.gate.com>@@.Acom[https]",
+            ),
+            (
+                "/exampleDuringf\\[.\\]\u{feff}io://-evil@[.[/][..](.)[punto]php[punto][é/",
+                "/exampleDuringf.io://-evil@[.[/][..]..php.[é/",
+            ),
+            (
+                "[.]x>[.]2001.]\u{200b}During．e(.)io:\\\\．ru",
+                "[.]x>[.]2001.]\u{200b}During.e.io:\\\\．ru",
+            ),
+            ("Dx｡gate{.}com", "Dx.gate.com"),
+            ("D．e(.)io", "D．e.io"),
+            (
+                "Attribution:evil。example[.]com",
+                "Attribution:evil.example.com",
+            ),
+            ("[1]evil。example[.]com", "[1]evil.example.com"),
+            ("(see。example[.]com", "(see.example.com"),
+            ("evil[", "evil["),
+            ("evil[.", "evil[."),
+            ("evil[.]", "evil."),
+            ("[.]com", "[.]com"),
+            ("a:", "a:"),
+            ("x D", "x D"),
+            ("A", "A"),
+            ("\\", "\\"),
+            ("<", "<"),
+            ("hxxp:", "hxxp:"),
+            ("D", "D"),
+            ("DO", "DO"),
+            ("AT", "AT"),
+            (":/", ":/"),
+            ("(", "("),
+            ("evil。", "evil。"),
+            ("é[.]com", "é.com"),
+            ("évil[.]cöm", "évil.cöm"),
+            ("中[1]evil[.]com", "中[1]evil.com"),
+            ("evil[.]com中", "evil.com中"),
+            ("中D中", "中D中"),
+            ("é:é", "é:é"),
+            ("中A", "中A"),
+            ("evil[.]com\u{200b}", "evil.com\u{200b}"),
+            ("x\u{200b}D", "x\u{200b}D"),
+            ("During。com", "During。com"),
+            ("中During evil[.]com", "中During evil.com"),
+        ];
+        for (input, want) in cases {
+            let got = refang(input);
+            assert_eq!(got, want, "{input:?}");
+            assert_eq!(matches!(got, Cow::Borrowed(_)), input == want, "{input:?}");
         }
     }
 }
