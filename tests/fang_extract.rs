@@ -125,6 +125,20 @@ fn urls_with_a_scheme_are_found_whatever_their_suffix() {
     assert_eq!(refang(&safe), nested);
     // `a.com://x` is a domain before punctuation, not a URL with scheme `a.com`.
     assert_eq!(found("see a.com[://]x"), [row("domain", "a.com", false)]);
+    // A dotless host behind another scheme has no dot to bracket: it is not
+    // reported, and defang leaves the writer's `[://]` in place.
+    for text in [
+        "smb[://]fileserver/share",
+        "see note[://]example",
+        "com[://]example(.)",
+    ] {
+        assert_eq!(found(text), [], "{text}");
+        assert_eq!(defang(text), text);
+    }
+    assert_eq!(
+        found("tcp://c2.internal:4444"),
+        [row("url", "tcp://c2.internal:4444", false)]
+    );
 }
 
 #[test]

@@ -330,14 +330,15 @@ fn hostile_feed_text_cannot_add_links_or_html_to_the_report() -> TestResult {
     let prose = prose.join("\n");
     assert!(!prose.contains("<img"), "{prose}");
     assert!(!prose.contains("[click](https"), "{prose}");
-    // In the table the value cannot open a code span or a link...
+    // In the table the value cannot open a code span or a link, and the URL
+    // nested in its query is defanged with it...
     assert!(md.contains(
-        "| url | hxxp://c[.]example[.]org/p?q=\\`[x]\\(https://phish.example/)\\` | botnet_cc | - | 90% |\n"
-    ));
+        "| url | hxxp://c[.]example[.]org/p?q=\\`[x]\\(hxxps://phish[.]example/)\\` | botnet_cc | - | 90% |\n"
+    ), "{md}");
     // ...and in prose its code span is fenced longer than its backticks.
     assert!(md.contains(
-        "The feed marks `` hxxp://c[.]example[.]org/p?q=`[x](https://phish.example/)` `` as compromised"
-    ));
+        "The feed marks `` hxxp://c[.]example[.]org/p?q=`[x](hxxps://phish[.]example/)` `` as compromised"
+    ), "{md}");
     assert!(md.starts_with(
         "# Indicator list: &lt;img src=x onerror=alert(1)&gt; \\[click\\](https://phish.example/) IOCs\n"
     ));

@@ -236,26 +236,29 @@ const FILE_TLDS: &[&str] = &[
 ];
 
 /// Whether a URL found by its `://` is reported: its host is an IP address,
-/// a name under a known public suffix, or another well-formed host name
-/// that has a dot, or none when the writer defanged the scheme
-/// (`hxxp://intranet/x`). With a scheme in front, a name under a suffix
-/// outside the public list (`.onion`-style networks, `.local`, `.internal`,
-/// the reserved `.example`) is still a link. The last rules need a scheme
-/// without dots and a path that does not start with `//`: `a.com://x` is
-/// prose around a domain, and in `the://http://x` the "host" is a scheme.
-/// A web URL written with its scheme twice (`https://http://host/`, as
-/// some publishers list them) is kept whole.
+/// a name under a known public suffix, another well-formed host name with a
+/// dot (a name under a suffix outside the public list: `.onion`-style
+/// networks, `.local`, `.internal`, the reserved `.example`), or a dotless
+/// name behind a web scheme the writer defanged (`hxxp://intranet/x`). A
+/// dotless name behind another scheme (`smb[://]fileserver`) is left as
+/// written: defang would have no dot to bracket and give it back live.
+/// Outside the public list the scheme must have no dot and the path must
+/// not start with `//`: `a.com://x` is prose around a domain, and in
+/// `the://http://x` the "host" is a scheme. A web URL written with its
+/// scheme twice (`https://http://host/`, as some publishers list them) is
+/// kept whole.
 fn url_ok(ioc: &Ioc, scheme_defanged: bool) -> bool {
     let Ioc::Url(u) = ioc else { return false };
-    let web = |s: &str| matches!(s, "http" | "https" | "ftp");
+    let web = |s: &str| matches!(s, "http" | "https" | "ftp" | "ftps");
     match u.host() {
         Some(Host::Domain(d)) => {
+            let name = d.strip_suffix('.').unwrap_or(d);
             Domain::parse(d).is_ok()
                 || (web(u.scheme()) && web(d) && u.path().starts_with("//"))
                 || (!u.scheme().contains('.')
                     && !u.path().starts_with("//")
-                    && (scheme_defanged || d.contains('.'))
-                    && host_name_shape(d))
+                    && (name.contains('.') || (scheme_defanged && web(u.scheme())))
+                    && host_name_shape(name))
         }
         Some(Host::Ipv4(_) | Host::Ipv6(_)) => true,
         None => false,

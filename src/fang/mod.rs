@@ -78,7 +78,9 @@ pub fn refang(text: &str) -> Cow<'_, str> {
 /// Defangs every live indicator of `text` in the default [`DefangStyle`].
 ///
 /// URLs get a defanged scheme (`hxxp`, `hxxps`, `fxp`) and a bracketed host, as
-/// do indicators nested in their query; hosts, IP addresses and CIDR networks
+/// do URLs nested in their query, whatever their host's suffix; a URL
+/// [`extract`] does not report (`smb://fileserver/x`, with no dot to bracket)
+/// is left as written. Hosts, IP addresses and CIDR networks
 /// get every dot bracketed, IPv6 every colon, e-mail addresses their `@` and
 /// domain dots. Indicators already defanged are rewritten in the same style, so
 /// `defang(defang(x)) == defang(x)`, and `refang(defang(x)) == x` for live
@@ -91,6 +93,9 @@ pub fn refang(text: &str) -> Cow<'_, str> {
 /// let safe = defang(text);
 /// assert_eq!(safe, "mail ops[@]evil[.]com, see hxxp://[2001[:]db8[:][:]1]:8080/a and fxp://10[.]0[.]0[.]1/x");
 /// assert_eq!(refang(&safe), text);
+///
+/// let nested = "http://evil.com/r?u=https://phish.example/login";
+/// assert_eq!(defang(nested), "hxxp://evil[.]com/r?u=hxxps://phish[.]example/login");
 /// ```
 #[must_use]
 pub fn defang(text: &str) -> Cow<'_, str> {
@@ -114,10 +119,12 @@ pub fn defang_with<'a>(text: &'a str, style: &DefangStyle) -> Cow<'a, str> {
 ///
 /// Each [`Match`] has its byte span in `text`, the parsed [`Ioc`](crate::Ioc) and
 /// whether it was written defanged. URLs are taken whole (their host is not
-/// reported again); a host name needs a known public suffix and is skipped when
-/// its last label is a common file extension (`update.zip`, `util.py`) or it is
-/// a mixed-case identifier (`Win32/Agent.ZWH`). MISP's `ip|port` is read as an
-/// endpoint.
+/// reported again). A host name on its own needs a known public suffix and is
+/// skipped when its last label is a common file extension (`update.zip`,
+/// `util.py`) or it is a mixed-case identifier (`Win32/Agent.ZWH`). Behind a
+/// scheme, a dotted name under any suffix is a URL (`https://phish.example/`,
+/// `tcp://c2.internal:4444`), and so is a dotless one behind a defanged web
+/// scheme (`hxxp://intranet/x`). MISP's `ip|port` is read as an endpoint.
 ///
 /// ```
 /// use iochunt::fang::extract;
@@ -130,6 +137,10 @@ pub fn defang_with<'a>(text: &'a str, style: &DefangStyle) -> Cow<'a, str> {
 ///     ("email", "x@evil.net".to_string(), true),
 ///     ("ip_port", "70.34.208.197:10086".to_string(), false),
 /// ]);
+///
+/// let text = "https://phish.example/login, hxxp://intranet/x; phish.example alone is prose";
+/// let urls: Vec<String> = extract(text).map(|m| m.ioc().to_string()).collect();
+/// assert_eq!(urls, ["https://phish.example/login", "http://intranet/x"]);
 /// ```
 #[must_use]
 pub fn extract(text: &str) -> Extract<'_> {
