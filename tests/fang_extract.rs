@@ -160,11 +160,30 @@ fn refang_and_defang_settle_in_one_pass() {
     let safe = defang(text);
     assert_eq!(safe, "hxxp://[[:][:]]/@.[2001[:]db8[:][:]1]:8443");
     assert_eq!(defang(&safe), safe);
-    // A URL listed with its scheme twice is one indicator.
+}
+
+#[test]
+fn ipv6_ending_in_a_double_colon_round_trips() {
+    // An address or endpoint ending in `::`: found whole, defanged, and
+    // refanged back (the second `[:]` before `]` or the end used to stay).
+    for (text, kind) in [
+        ("2001:db8::", "ipv6"),
+        ("(fe80::).", "ipv6"),
+        ("[2001:db8::]:443", "ip_port"),
+        ("[a::]:1", "ip_port"),
+    ] {
+        let value = text.trim_matches(['(', ')', '.']);
+        assert_eq!(found(text), [row(kind, value, false)], "{text}");
+        let safe = defang(text);
+        assert!(extract(&safe).all(|m| m.is_defanged()), "{safe}");
+        assert_eq!(refang(&safe), text, "{safe}");
+    }
+    assert_eq!(defang("[2001:db8::]:443"), "[2001[:]db8[:][:]]:443");
     assert_eq!(
-        found("https://http://api1.example.com/a//b"),
-        [row("url", "https://http//api1.example.com/a//b", false)]
+        refang("2001[:]db8[:][:] and [a[:][:]]:1"),
+        "2001:db8:: and [a::]:1"
     );
+    assert_eq!(found("std::vector"), []);
 }
 
 #[test]

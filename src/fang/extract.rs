@@ -244,9 +244,7 @@ const FILE_TLDS: &[&str] = &[
 /// written: defang would have no dot to bracket and give it back live.
 /// Outside the public list the scheme must have no dot and the path must
 /// not start with `//`: `a.com://x` is prose around a domain, and in
-/// `the://http://x` the "host" is a scheme. A web URL written with its
-/// scheme twice (`https://http://host/`, as some publishers list them) is
-/// kept whole.
+/// `the://http://x` the "host" is a scheme.
 fn url_ok(ioc: &Ioc, scheme_defanged: bool) -> bool {
     let Ioc::Url(u) = ioc else { return false };
     let web = |s: &str| matches!(s, "http" | "https" | "ftp" | "ftps");
@@ -254,7 +252,6 @@ fn url_ok(ioc: &Ioc, scheme_defanged: bool) -> bool {
         Some(Host::Domain(d)) => {
             let name = d.strip_suffix('.').unwrap_or(d);
             Domain::parse(d).is_ok()
-                || (web(u.scheme()) && web(d) && u.path().starts_with("//"))
                 || (!u.scheme().contains('.')
                     && !u.path().starts_with("//")
                     && (name.contains('.') || (scheme_defanged && web(u.scheme())))
@@ -416,7 +413,9 @@ fn url_end(v: &str, a: usize, we: usize) -> usize {
     let mut balance = [count('(', ')'), count('[', ']'), count('{', '}')];
     while let Some(last) = v[a..end].chars().next_back() {
         let trim = match last {
-            '.' | ',' | ';' | ':' | '!' | '?' | '*' | '+' | '\'' | '"' => true,
+            // an IPv6 address ending in `::` that ends the URL keeps it
+            ':' => !ends_in_v6(&v[a..end]),
+            '.' | ',' | ';' | '!' | '?' | '*' | '+' | '\'' | '"' => true,
             ')' | ']' | '}' => {
                 let k = match last {
                     ')' => 0,
@@ -437,6 +436,16 @@ fn url_end(v: &str, a: usize, we: usize) -> usize {
         end -= last.len_utf8();
     }
     end
+}
+
+/// Whether `url` ends with an IPv6 address whose last group is `::`
+/// (`?net=2001:db8::`): its colons are not trailing punctuation.
+fn ends_in_v6(url: &str) -> bool {
+    url.ends_with("::")
+        && url
+            .rsplit(['/', '?', '&', '=', ',', ';', '#'])
+            .next()
+            .is_some_and(|tail| tail.parse::<std::net::Ipv6Addr>().is_ok())
 }
 
 /// Splits `a..z` into tokens of indicator characters and classifies each.
@@ -529,9 +538,15 @@ fn classify(
             }
         }
     }
-    let t = raw.trim_start_matches(trim_char);
-    let a = a + (raw.len() - t.len());
-    let t = t.trim_end_matches(trim_char);
+    let start = raw.trim_start_matches(trim_char);
+    let a = a + (raw.len() - start.len());
+    let end = start.trim_end_matches(trim_char);
+    // An IPv6 address may end with `::` (`2001:db8::`), which the
+    // punctuation trim would cut off.
+    let t = match start.get(..end.len() + 2) {
+        Some(w) if w.ends_with("::") && w.parse::<std::net::Ipv6Addr>().is_ok() => w,
+        _ => end,
+    };
     let z = a + t.len();
     if t.is_empty() || depth > 4 {
         return;

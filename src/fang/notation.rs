@@ -607,10 +607,10 @@ fn bracket_marker(b: &[u8], i: usize, k: Inner, e: usize, out: &mut Vec<Marker>)
                 }
                 return strong(out);
             }
-            if glued_left && (glued_right || at(b, e) == b'/') {
-                return strong(out);
-            }
-            // [:][:] at the start of an address, or alone (`::`): never prose
+            // [:][:] is `::` wherever it is (the start, middle or end of an
+            // address, or alone): never prose. Taken as one marker, so that a
+            // second `[:]` before `]` or a space (`[2001[:]db8[:][:]]:443`)
+            // needs no neighbour of its own.
             if let Some((Inner::Colon, e2)) = bracketed(b, e) {
                 out.push(Marker {
                     start: i,
@@ -619,6 +619,9 @@ fn bracket_marker(b: &[u8], i: usize, k: Inner, e: usize, out: &mut Vec<Marker>)
                     weak: false,
                 });
                 return Some(e2);
+            }
+            if glued_left && (glued_right || at(b, e) == b'/') {
+                return strong(out);
             }
             None
         }
