@@ -131,6 +131,18 @@ fn buffered_lists_handle_literals_longer_than_the_buffer() -> Result<(), Box<dyn
     Ok(())
 }
 
+/// Checks that `values` render as an `in (...)` list and a `dynamic` array
+/// exactly like each literal rendered alone; returns that joined text.
+fn assert_lists_render_like_one_by_one(values: &[String]) -> String {
+    let one_by_one: Vec<String> = values.iter().map(|v| lit(v.as_str()).to_string()).collect();
+    let joined = one_by_one.join(", ");
+    let q = Query::table("T").where_(col("c").in_(values.iter()));
+    assert_eq!(q.to_string(), format!("T | where c in ({joined})"));
+    let d = Literal::Dynamic(Dynamic::strings(values.iter()));
+    assert_eq!(d.to_string(), format!("dynamic([{joined}])"));
+    joined
+}
+
 #[test]
 fn buffered_lists_render_like_their_literals_one_by_one() {
     // Literals of many lengths and contents, so that buffer hand-offs fall
@@ -146,12 +158,7 @@ fn buffered_lists_render_like_their_literals_one_by_one() {
         .map(|(i, p)| format!("{}{p}{}", "a".repeat(i % 97), "\\".repeat(i % 5)))
         .chain(std::iter::once("z".repeat(5_000)))
         .collect();
-    let one_by_one: Vec<String> = values.iter().map(|v| lit(v.as_str()).to_string()).collect();
-    let joined = one_by_one.join(", ");
-    let q = Query::table("T").where_(col("c").in_(values.iter()));
-    assert_eq!(q.to_string(), format!("T | where c in ({joined})"));
-    let d = Literal::Dynamic(Dynamic::strings(values.iter()));
-    assert_eq!(d.to_string(), format!("dynamic([{joined}])"));
+    assert_lists_render_like_one_by_one(&values);
 }
 
 #[test]
@@ -166,12 +173,7 @@ fn buffered_lists_copy_plain_literals_of_every_length() {
                 .collect()
         })
         .collect();
-    let one_by_one: Vec<String> = values.iter().map(|v| lit(v.as_str()).to_string()).collect();
-    let joined = one_by_one.join(", ");
-    let q = Query::table("T").where_(col("c").in_(values.iter()));
-    assert_eq!(q.to_string(), format!("T | where c in ({joined})"));
-    let d = Literal::Dynamic(Dynamic::strings(values.iter()));
-    assert_eq!(d.to_string(), format!("dynamic([{joined}])"));
+    let joined = assert_lists_render_like_one_by_one(&values);
     // A known rendering, not only agreement with the one-by-one path.
     assert!(
         joined.starts_with(r#""", "7", "ef", "[]=", "#),
