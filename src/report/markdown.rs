@@ -11,12 +11,31 @@ const EXCLUDED_ROWS: usize = 100;
 
 /// Feed text (names, reasons, table names) in a Markdown cell, heading or
 /// paragraph: nothing in it can open a link, an HTML tag, a code span,
-/// emphasis or a new cell, and it stays on one line.
+/// emphasis or a new cell, it stays on one line, and an indicator written in
+/// it is defanged (a bare URL in a family name would be a live link in any
+/// viewer that links URLs by itself).
 struct Cell<'a>(&'a str);
 
 impl Display for Cell<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for c in self.0.chars() {
+        // Every live indicator has a dot, a colon or an `@`; most names have none.
+        let text = if self.0.contains(['.', ':', '@']) {
+            crate::fang::defang(self.0)
+        } else {
+            std::borrow::Cow::Borrowed(self.0)
+        };
+        let mut rest = text.as_ref();
+        while let Some(c) = rest.chars().next() {
+            // A defang marker stays as analysts write it: `[.]` followed by
+            // anything but `(` opens no link.
+            if let Some(marker) = ["[.]", "[:]", "[@]"].iter().find(|m| rest.starts_with(**m)) {
+                if !rest[marker.len()..].starts_with('(') {
+                    f.write_str(marker)?;
+                    rest = &rest[marker.len()..];
+                    continue;
+                }
+            }
+            rest = &rest[c.len_utf8()..];
             match c {
                 '|' | '\\' | '`' | '*' | '[' | ']' => {
                     f.write_char('\\')?;
@@ -344,9 +363,17 @@ mod tests {
         assert_eq!(
             Cell("<img src=x onerror=alert(1)> [click](https://phish.example/) `x` *b*")
                 .to_string(),
-            r"&lt;img src=x onerror=alert(1)&gt; \[click\](https://phish.example/) \`x\` \*b\*"
+            r"&lt;img src=x onerror=alert(1)&gt; \[click\](hxxps://phish[.]example/) \`x\` \*b\*"
         );
         assert_eq!(Cell("botnet_cc").to_string(), "botnet_cc");
+        // Names keep their dots; indicators in them are defanged.
+        assert_eq!(Cell("win.xworm").to_string(), "win.xworm");
+        assert_eq!(
+            Cell("C2 at 192.0.2.7, see https://evil.example/x").to_string(),
+            r"C2 at 192[.]0[.]2[.]7, see hxxps://evil[.]example/x"
+        );
+        // Other brackets, and a marker that could start a link, are escaped.
+        assert_eq!(Cell("[.](x) [a] [.]").to_string(), r"\[.\](x) \[a\] [.]");
         assert_eq!(
             Value("hxxp://evil[.]com/r?x=[c](https://phish2.example/)&y=<b>`").to_string(),
             r"hxxp://evil[.]com/r?x=[c]\(https://phish2.example/)&y=&lt;b&gt;\`"
