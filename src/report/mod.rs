@@ -76,7 +76,7 @@
 //!
 //! let md = report.to_string();
 //! assert!(md.contains("| ip:port | 104[.]168[.]5[.]18:8823 | unknown | - | - |"));
-//! assert!(md.contains("| 10[.]0[.]0[.]5:8823 | ip:port | 10.0.0.5 is in the private range 10.0.0.0/8 |"));
+//! assert!(md.contains("| 10[.]0[.]0[.]5:8823 | ip:port | 10[.]0[.]0[.]5 is in the private range 10[.]0[.]0[.]0/8 |"));
 //! assert!(md.contains("| where not(MatchTier == \"ip_only\")"));
 //!
 //! let json = serde_json::to_value(&report)?;
