@@ -266,7 +266,6 @@ fn url_ok(ioc: &Ioc, scheme_defanged: bool) -> bool {
 /// end), 253 bytes in all, and a last label that starts with a letter (a
 /// top-level name, or `xn--` for an internationalised one).
 fn host_name_shape(host: &str) -> bool {
-    let host = host.strip_suffix('.').unwrap_or(host);
     let label_ok = |l: &str| {
         (1..=63).contains(&l.len())
             && !l.starts_with('-')

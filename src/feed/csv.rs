@@ -238,14 +238,28 @@ impl<R: BufRead> Splitter<R> {
         self.fields.len()
     }
 
-    /// The bytes [`range`](Self::range) indexes: the record's line, or its
-    /// unescaped fields. Valid UTF-8 exactly when every field is.
-    pub(crate) fn fields_bytes(&self) -> &[u8] {
+    /// The bytes [`ranges`](Self::ranges) index: the record's line, or its
+    /// unescaped fields.
+    fn fields_bytes(&self) -> &[u8] {
         if self.in_place {
             &self.lines.line
         } else {
             &self.out
         }
+    }
+
+    /// The text that [`ranges`](Self::ranges) index, or `None` when a field
+    /// is not valid UTF-8.
+    ///
+    /// Copied fields sit side by side, where a character cut in two by a
+    /// separator would read as valid text, so each of them must also start
+    /// and end on a character boundary. In the line, the quote or separator
+    /// next to each field keeps such a cut invalid.
+    pub(crate) fn fields_text(&self) -> Option<&str> {
+        let text = std::str::from_utf8(self.fields_bytes()).ok()?;
+        let whole =
+            |r: &Range<usize>| text.is_char_boundary(r.start) && text.is_char_boundary(r.end);
+        (self.in_place || self.fields.iter().all(whole)).then_some(text)
     }
 
     /// Byte ranges of the fields within [`fields_bytes`](Self::fields_bytes).

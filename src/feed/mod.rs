@@ -724,15 +724,8 @@ impl<R: Read> Inner<R> {
                         .map(|v| String::from_utf8_lossy(v).into_owned())
                         .unwrap_or_else(lossy)
                 };
-                // Copied fields sit side by side: a character split across
-                // two of them reads as valid text, so each field must also
-                // start and end on a character boundary.
                 let ranges = split.ranges();
-                let Some(text) = std::str::from_utf8(split.fields_bytes()).ok().filter(|t| {
-                    ranges
-                        .iter()
-                        .all(|r| t.is_char_boundary(r.start) && t.is_char_boundary(r.end))
-                }) else {
+                let Some(text) = split.fields_text() else {
                     let id = map
                         .id_column()
                         .and_then(|i| split.field(i))
