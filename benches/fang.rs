@@ -1,5 +1,8 @@
 //! Throughput of refang, defang and extract over a generated report-like corpus,
-//! beside a bare `memchr` scan of the same bytes (the practical limit).
+//! beside bare scans of the same bytes: `memchr` for one or three bytes (a
+//! floor no refang can reach, as it finds almost nothing refang must find) and
+//! `aho-corasick` for the notation vocabulary refang reads (the practical way
+//! to find every notation, which is what refang has to do before it decides).
 
 use std::hint::black_box;
 
@@ -75,6 +78,16 @@ const WORDS: &[&str] = &[
     "confidence.",
     "[1]",
     "x^2",
+];
+
+/// The notations refang reads, as literal patterns for the bare scan.
+#[rustfmt::skip]
+const NOTATIONS: &[&str] = &[
+    "[.]", "(.)", "{.}", "<.>", "[ . ]", "\\.", "[,]", "\\[.\\]", "[[.]]", "[dot]", "(dot)",
+    "{dot}", " dot ", "[punto]", "[punkt]", "\u{3002}", "\u{ff0e}", "\u{ff61}",
+    "\u{ff3b}.\u{ff3d}", "\u{200b}", "\u{200c}", "\u{200d}", "\u{2060}", "\u{feff}", "hxxp",
+    "hxtp", "htxp", "h**p", "fxp", "[:]", "[::]", "[://]", "(://)", "{://}", "[/]", ":\\\\",
+    "[@]", "(@)", "{@}", "[at]", "(at)", "{at}", " at ",
 ];
 
 fn indicator(rng: &mut Rng) -> String {
@@ -153,6 +166,19 @@ fn bench(c: &mut Criterion) {
                 .enumerate()
                 .filter(|&(_, &c)| table[c as usize])
                 .fold(0, |acc, (i, _)| acc ^ i)
+        })
+    });
+    // Every notation of `../shared/reference/fanging.md`, section 3, in any
+    // ASCII letter case, as refang accepts them.
+    let notations = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(NOTATIONS)
+        .expect("the notation set builds");
+    g.bench_function("aho_corasick_notations", |b| {
+        b.iter(|| {
+            notations
+                .find_iter(black_box(&text))
+                .fold(0, |acc, m| acc ^ m.start())
         })
     });
     g.bench_function("refang", |b| b.iter(|| refang(black_box(&text)).len()));
