@@ -109,7 +109,15 @@ fn noisy_text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    // 512 cases unless PROPTEST_CASES asks for more (or fewer)
+    #![proptest_config(ProptestConfig {
+        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
+            ProptestConfig::default().cases
+        } else {
+            512
+        },
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn refang_is_idempotent(s in noisy_text()) {

@@ -345,11 +345,6 @@ pub(crate) fn may_start(b: &[u8], i: usize) -> bool {
     CLASS[at(b, i) as usize] & FOLLOWS[at(b, i + 1) as usize] != 0
 }
 
-/// Is byte `k` a trigger that [`Triggers`] passes over ([`may_start`] is false)?
-pub(crate) fn passed_over(b: &[u8], k: usize) -> bool {
-    TRIGGER[at(b, k) as usize] && !may_start(b, k)
-}
-
 /// A bracketed marker starting at `i`: `[.]`, `( dot )`, `[[.]]`, `\[.\]`, `［.］`,
 /// `<.>`, `[.)`. Returns (kind, end).
 fn bracketed(b: &[u8], i: usize) -> Option<(Inner, usize)> {

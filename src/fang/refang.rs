@@ -60,6 +60,9 @@ where
 {
     let b = src.as_bytes();
     let mut pos = 0;
+    // where the next region may start: after the last edit or region, not
+    // after a trigger that was no marker (that one stays inside its word)
+    let mut lo = 0;
     let mut markers: Vec<Marker> = Vec::new();
     let mut edits: Vec<Edit> = Vec::new();
     let mut region_out = String::new();
@@ -71,6 +74,7 @@ where
         if b[t] == b'[' && notation::glued_dot(b, t) && !ahead.weak(b, t + 3) {
             f.edit(t, t + 3, ".");
             pos = t + 3;
+            lo = pos;
             continue;
         }
         markers.clear();
@@ -100,18 +104,19 @@ where
                     )
                 });
                 pos = end.max(t + 1);
+                lo = pos;
                 continue;
             }
         }
-        // A trigger that was no marker is never in the region of a later one:
-        // the region starts after it (at `pos` for one tried here, after the
-        // last one passed over for the others, see `region`), or earlier only
-        // at the space or the scheme word of a marker found at `t`, which hold
-        // no trigger that can fail but `:`.
-        let (rs, re, failed) = region(b, pos, t, &mut markers);
+        // The region is the markers' word, from no earlier than the end of
+        // the last edit or region: a trigger before them that was no marker
+        // (the `D` of `During`) stays in it, so the word is judged the same
+        // whatever letter it starts with.
+        let (rs, re, failed) = region(b, lo, t, &mut markers);
         edits.clear();
         decide(src, &markers, &mut scratch, &mut |e| edits.push(e));
         pos = re.max(t + 1);
+        lo = pos;
         let rejected = edits.len() < markers.len();
         if edits.is_empty() {
             continue;
@@ -334,29 +339,17 @@ impl Ahead {
 /// whether a trigger in it was no marker.
 fn region(b: &[u8], lo: usize, t: usize, markers: &mut Vec<Marker>) -> (usize, usize, bool) {
     let ms = markers.first().map_or(t, |m| m.start.min(t));
-    // A trigger in `lo..t` that is no marker bounds the region: it starts
-    // after it. The scan passes over those that `may_start` rejects without
-    // moving `lo`, so find the last one here (in the region's word, or between
-    // its first marker and `t`).
-    let mut lo = lo;
-    let mut k = t;
-    while k > lo {
-        k -= 1;
-        if notation::passed_over(b, k) {
-            lo = k + 1;
-            break;
-        }
-        if k < ms && is_space(b[k]) {
-            break;
-        }
-    }
     let mut s = ms;
     while s > lo && !is_space(b[s - 1]) {
         s -= 1;
     }
+    // a trigger before the markers that was no marker may become one once
+    // the word is rewritten: the region is then refanged again
+    let mut failed = b[s..ms]
+        .iter()
+        .any(|&c| notation::TRIGGER[c as usize] && c != b':');
     markers.retain(|m| m.start >= s);
     let mut e = markers.last().map_or(t + 1, |m| m.end.max(t + 1));
-    let mut failed = false;
     loop {
         while e < b.len() && !is_space(b[e]) {
             if notation::TRIGGER[b[e] as usize] {
@@ -578,8 +571,35 @@ mod tests {
         }
     }
 
+    /// `D` and `A` are trigger bytes (` DOT `, ` AT `). One that was no
+    /// marker used to cut the word judged on a second look, so a word starting
+    /// with `D` was refanged unlike the same word starting with `X`, and
+    /// defang changed `Ax\u{200b}a.com` again on a second pass. Any trigger
+    /// that was no marker did the same.
+    #[test]
+    fn a_word_is_judged_whole_whatever_letter_starts_it() {
+        for (input, want) in [
+            ("Dx｡gate{.}com", "Dx｡gate.com"),
+            ("Xx｡gate{.}com", "Xx｡gate.com"),
+            ("dx｡gate{.}com", "dx.gate.com"),
+            ("Ax\u{200b}a[.]com", "Ax\u{200b}a.com"),
+            ("ax\u{200b}a[.]com", "axa.com"),
+        ] {
+            assert_eq!(refang(input), want, "{input:?}");
+            assert_eq!(refang(want), want, "{want:?}");
+        }
+        let once = crate::fang::defang("Ax\u{200b}a.com");
+        assert_eq!(once, "Ax\u{200b}a[.]com");
+        assert_eq!(crate::fang::defang(&once), once);
+        // the failed `[` before the mark no longer hides the address after it
+        assert_eq!(
+            crate::fang::defang("a.com[\u{fb34}[.]\u{200b}0.0.0.0"),
+            "a[.]com[\u{fb34}[.]\u{200b}0[.]0[.]0[.]0"
+        );
+    }
+
     /// Text around the places the scan stops or passes over: a trigger passed
-    /// over (it still bounds the region of a later marker in its word, as a
+    /// over (it stays in the region of a later marker in its word, as a
     /// trigger that was tried and failed does), triggers at the ends of the
     /// text, and multibyte characters next to a trigger.
     #[test]
@@ -587,17 +607,17 @@ mod tests {
         let cases = [
             (
                 "\tDuring｡gate{.}com>(at)(at)[ . ]Acom[https]",
-                "\tDuring.gate.com>@@.Acom[https]",
+                "\tDuring｡gate.com>@@.Acom[https]",
             ),
             (
                 "/exampleDuringf\\[.\\]\u{feff}io://-evil@[.[/][..](.)[punto]php[punto][é/",
-                "/exampleDuringf.io://-evil@[.[/][..]..php.[é/",
+                "/exampleDuringf.\u{feff}io://-evil@[.[/][..]..php.[é/",
             ),
             (
                 "[.]x>[.]2001.]\u{200b}During．e(.)io:\\\\．ru",
-                "[.]x>[.]2001.]\u{200b}During.e.io:\\\\．ru",
+                "[.]x>[.]2001.]\u{200b}During．e.io:\\\\．ru",
             ),
-            ("Dx｡gate{.}com", "Dx.gate.com"),
+            ("Dx｡gate{.}com", "Dx｡gate.com"),
             ("D．e(.)io", "D．e.io"),
             (
                 "Attribution:evil。example[.]com",
