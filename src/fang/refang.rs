@@ -571,6 +571,26 @@ mod tests {
         }
     }
 
+    /// A spaced ` DOT ` wants lower-case words on both sides; a `DOT` glued
+    /// between lower-case letters is a marker too, so it no longer counts as
+    /// upper case there. It did, and the spaced one was taken only on a
+    /// second refang.
+    #[test]
+    fn a_glued_dot_does_not_hide_a_spaced_one() {
+        for (input, want) in [
+            ("evil DOT exampleDOTcom", "evil.example.com"),
+            ("mailDOTevil DOT com", "mail.evil.com"),
+            (
+                "'internal<%2e DOT us.comDOTus.com",
+                "'internal<%2e.us.com.us.com",
+            ),
+            ("Evil DOT exampleDOTcom", "Evil DOT example.com"),
+        ] {
+            assert_eq!(refang(input), want, "{input:?}");
+            assert_eq!(refang(want), want, "{want:?}");
+        }
+    }
+
     /// `D` and `A` are trigger bytes (` DOT `, ` AT `). One that was no
     /// marker used to cut the word judged on a second look, so a word starting
     /// with `D` was refanged unlike the same word starting with `X`, and
