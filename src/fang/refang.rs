@@ -433,18 +433,21 @@ fn decide(src: &str, markers: &[Marker], sc: &mut Scratch, f: &mut dyn FnMut(Edi
     sc.view.push_str(&src[copied..re]);
     sc.accept.clear();
     sc.accept.resize(markers.len(), false);
-    let vb = sc.view.as_bytes();
+    let mut words = Words::default();
     for (k, m) in markers.iter().enumerate() {
         if !m.weak || sc.accept[k] {
             continue;
         }
-        let (a, z) = view_word(vb, sc.spans[k].0, sc.spans[k].1);
-        if valid::plausible_word(&sc.view[a..z]) {
-            // every weak marker in the same word is accepted with it
-            for (j, sp) in sc.spans.iter().enumerate() {
-                if sp.0 >= a && sp.1 <= z {
-                    sc.accept[j] = true;
+        let (a, z) = words.around(&sc.view, sc.spans[k].0, sc.spans[k].1);
+        if words.plausible(&sc.view, a, z) {
+            // every weak marker in the same word is accepted with it (the
+            // spans are in order and do not overlap)
+            let from = sc.spans.partition_point(|sp| sp.0 < a);
+            for (sp, accept) in sc.spans[from..].iter().zip(&mut sc.accept[from..]) {
+                if sp.1 > z {
+                    break;
                 }
+                *accept = true;
             }
         }
     }
@@ -470,24 +473,63 @@ fn word_char(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | '+')
 }
 
-/// The word of indicator characters around `a..z` in the rewritten view.
-fn view_word(v: &[u8], a: usize, z: usize) -> (usize, usize) {
-    let s = std::str::from_utf8(v).unwrap_or("");
-    let mut start = a;
-    for (i, c) in s[..a].char_indices().rev() {
-        if !word_char(c) {
-            break;
+/// The words of indicator characters around markers in the rewritten view,
+/// asked for from left to right. Each scan stops where the one for the
+/// previous marker started or ended, and a word is judged once for all the
+/// markers in it: a region is scanned about once however many markers it
+/// holds, so a long token full of weak markers costs linear time.
+#[derive(Default)]
+struct Words {
+    /// the last marker's span start, its word's start, span end, word end
+    last: Option<[usize; 4]>,
+    /// the last word judged and whether it is a plausible indicator
+    judged: Option<(usize, usize, bool)>,
+}
+
+impl Words {
+    /// The word around `a..z` (a marker's span, `a` and `z` never before
+    /// the last call's).
+    fn around(&mut self, view: &str, a: usize, z: usize) -> (usize, usize) {
+        let mut start = a;
+        for (i, c) in view[..a].char_indices().rev() {
+            if let Some([la, ls, ..]) = self.last {
+                if start == la {
+                    start = ls;
+                    break;
+                }
+            }
+            if !word_char(c) {
+                break;
+            }
+            start = i;
         }
-        start = i;
+        let end = match self.last {
+            Some([_, _, lz, le]) if lz <= z && z <= le => le,
+            _ => {
+                let mut end = z;
+                for (i, c) in view[z..].char_indices() {
+                    if !word_char(c) {
+                        break;
+                    }
+                    end = z + i + c.len_utf8();
+                }
+                end
+            }
+        };
+        self.last = Some([a, start, z, end]);
+        (start, end)
     }
-    let mut end = z;
-    for (i, c) in s[z..].char_indices() {
-        if !word_char(c) {
-            break;
+
+    fn plausible(&mut self, view: &str, a: usize, z: usize) -> bool {
+        match self.judged {
+            Some((ja, jz, verdict)) if (ja, jz) == (a, z) => verdict,
+            _ => {
+                let verdict = valid::plausible_word(&view[a..z]);
+                self.judged = Some((a, z, verdict));
+                verdict
+            }
         }
-        end = z + i + c.len_utf8();
     }
-    (start, end)
 }
 
 /// Apply `for_each_edit` to produce the refanged text.
@@ -569,6 +611,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Every weak marker of a long token is judged with its word, once per
+    /// word: the answers are those of the same words alone.
+    #[test]
+    fn long_tokens_of_weak_markers() {
+        let mixed = "A\u{200b}".repeat(3000) + &"Dx\u{ff61}".repeat(3000);
+        assert_eq!(refang(&mixed), mixed);
+        // one word of 9,000 letters is no domain
+        let long = "ax\u{200b}".repeat(3000) + "a.com";
+        assert_eq!(refang(&long), long);
+        // words apart (the `/` ends a word) are judged one by one
+        let words = "evil\u{ff61}com/".repeat(3000);
+        assert_eq!(refang(&words), "evil.com/".repeat(3000));
+        let some = "evil\u{ff61}com/Evil\u{ff61}com/".repeat(2000);
+        assert_eq!(refang(&some), "evil.com/Evil\u{ff61}com/".repeat(2000));
     }
 
     /// A spaced ` DOT ` wants lower-case words on both sides; a `DOT` glued
