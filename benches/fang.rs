@@ -185,7 +185,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("refang_unchanged", |b| {
         b.iter(|| refang(black_box(&live)).len())
     });
-    // hostile: one 600 KB token of weak markers that make no indicator, which
+    // hostile: one 450 KB token of weak markers that make no indicator, which
     // refang must judge word by word without rescanning the token
     let token = "A\u{200b}".repeat(50_000) + &"Dx\u{ff61}".repeat(50_000);
     g.bench_function("refang_one_long_token", |b| {
