@@ -99,7 +99,7 @@ fn noisy_text() -> impl Strategy<Value = String> {
             "//", "[.]", "(.)", "{.}", "[dot]", "(DOT)", "[:]", "[::]", "[/]", "[://]", "[@]",
             "(at)", " [.] ", " DOT ", " AT ", "。", "．", "\u{200b}", "hxxp", "HXXPS", "fxp",
             "://", "@", "e.g.", "HTTP/1.1", "x^2", "the", "at", "dot", "evil", "com", "1", "192",
-            "2001", "ff",
+            "2001", "ff", "DOT", "A", "D", "Dx", "Evil", "%2e", "[at]", "(dot)", "\u{feff}", "｡",
         ])
         .prop_map(String::from),
         indicator(),
