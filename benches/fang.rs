@@ -191,6 +191,11 @@ fn bench(c: &mut Criterion) {
     g.bench_function("refang_one_long_token", |b| {
         b.iter(|| refang(black_box(&token)).len())
     });
+    // hostile: words that make the finder try a URL at each of many `://`
+    let schemes = "ab://".repeat(50_000) + " " + &"http://a.com,".repeat(10_000);
+    g.bench_function("extract_many_schemes_in_a_word", |b| {
+        b.iter(|| extract(black_box(&schemes)).count())
+    });
     g.bench_function("defang", |b| b.iter(|| defang(black_box(&live)).len()));
     g.bench_function("extract", |b| b.iter(|| extract(black_box(&text)).count()));
     g.finish();

@@ -344,3 +344,44 @@ fn long_single_lines_are_handled_whole() {
     let urls: Vec<String> = extract(&parens).map(|m| m.live().to_string()).collect();
     assert_eq!(urls, ["http://evil.com/a"]);
 }
+
+/// URLs joined by `,` or `;` without spaces, as in a CSV cell, are each a
+/// URL: no host has a comma, so the first no longer swallows the next.
+#[test]
+fn url_lists_joined_by_commas() {
+    assert_eq!(
+        found("http://a.com,https://b.com;hxxp://c[.]com/x"),
+        [
+            row("url", "http://a.com/", false),
+            row("url", "https://b.com/", false),
+            row("url", "http://c.com/x", true),
+        ]
+    );
+    assert_eq!(
+        defang("http://a.com,https://b.com/x;tcp://c2.internal:4444"),
+        "hxxp://a[.]com,hxxps://b[.]com/x;tcp://c2[.]internal:4444"
+    );
+}
+
+/// Words that make the finder try many URLs, or trim a long run of colons,
+/// or refang a second time with many edits: the answers, on text long enough
+/// that rescanning it for each candidate would stall (`benches/fang.rs`
+/// times the same shapes).
+#[test]
+fn hostile_words_give_their_answers() {
+    assert_eq!(found(&"ab://".repeat(5000)), []);
+    assert_eq!(found(&"(://)Ax".repeat(3000)), []);
+    assert_eq!(found(&"tcp://c2.internal//".repeat(1000)), []);
+    let list = found(&"http://a.com,".repeat(2000));
+    assert_eq!(list.len(), 2000);
+    assert!(
+        list.iter()
+            .all(|m| *m == row("url", "http://a.com/", false))
+    );
+    let colons = format!("http://a.com/x{}", ":".repeat(20_000));
+    assert_eq!(found(&colons), [row("url", "http://a.com/x", false)]);
+    assert_eq!(
+        refang(&"a[.]\u{200b}io/".repeat(3000)),
+        "a.io/".repeat(3000)
+    );
+}

@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use url::Host;
 
+use super::notation;
 use super::refang::for_each_edit;
 use crate::{Domain, Ioc, IocKind};
 
@@ -243,9 +244,10 @@ const FILE_TLDS: &[&str] = &[
 /// dotless name behind another scheme (`smb[://]fileserver`) is left as
 /// written: defang would have no dot to bracket and give it back live.
 /// Outside the public list the scheme must have no dot and the path must
-/// not start with `//`: `a.com://x` is prose around a domain, and in
-/// `the://http://x` the "host" is a scheme.
-fn url_ok(ioc: &Ioc, scheme_defanged: bool) -> bool {
+/// not start with `//` (`path_slashes` says so of a path not parsed):
+/// `a.com://x` is prose around a domain, and in `the://http://x` the "host"
+/// is a scheme.
+fn url_ok(ioc: &Ioc, scheme_defanged: bool, path_slashes: bool) -> bool {
     let Ioc::Url(u) = ioc else { return false };
     let web = |s: &str| matches!(s, "http" | "https" | "ftp" | "ftps");
     match u.host() {
@@ -253,6 +255,7 @@ fn url_ok(ioc: &Ioc, scheme_defanged: bool) -> bool {
             let name = d.strip_suffix('.').unwrap_or(d);
             Domain::parse(d).is_ok()
                 || (!u.scheme().contains('.')
+                    && !path_slashes
                     && !u.path().starts_with("//")
                     && (name.contains('.') || (scheme_defanged && web(u.scheme())))
                     && host_name_shape(name))
@@ -345,6 +348,13 @@ fn scan_word(
     out: &mut Vec<(usize, usize, Ioc)>,
 ) {
     let word = &v[ws..we];
+    // where the word last has `..` or `%2` (as in `%2e`): a path after it
+    // has no `..` segment, which could take away a slash
+    let last_dot = [word.rfind(".."), word.rfind("%2")]
+        .into_iter()
+        .flatten()
+        .max()
+        .map(|d| ws + d);
     let mut cursor = ws;
     let mut search = 0;
     while let Some(k) = find_scheme_sep(word, search) {
@@ -363,11 +373,23 @@ fn scan_word(
         if k - s < 2 || (s > ws && b[s - 1].is_ascii_alphanumeric()) {
             continue;
         }
+        // Refused by its scheme and authority alone, the URL is refused
+        // whatever its path: a word of many `://` is not parsed to its end
+        // once for each of them. The path's leading `//` is judged as
+        // written only where no `..` after it can take a slash away.
+        if let Some(e) = plain_authority(v, s, k, we) {
+            let slashes = last_dot.is_none_or(|d| d < e) && path_slashes(v, s, e);
+            let refused =
+                Ioc::parse(&v[s..e]).map_or(true, |ioc| !url_ok(&ioc, marked(s, k + 3), slashes));
+            if refused {
+                continue;
+            }
+        }
         let end = url_end(v, k + 3, we);
         let Ok(ioc) = Ioc::parse(&v[s..end]) else {
             continue;
         };
-        if !url_ok(&ioc, marked(s, k + 3)) {
+        if !url_ok(&ioc, marked(s, k + 3), false) {
             continue;
         }
         scan_tokens(v, cursor, s, marked, out);
@@ -379,6 +401,51 @@ fn scan_word(
         }
     }
     scan_tokens(v, cursor, we, marked, out);
+}
+
+/// The end of the authority of the URL candidate at `s` (scheme separator
+/// at `k`), when the URL goes on past it and refang leaves it as it is: the
+/// authority is not empty and ends at a `/` or `#` (neither is trimmed from
+/// a URL's end), and no byte of the scheme or authority can start a marker
+/// that changes it.
+/// `None` when that is not so; the candidate is then judged whole.
+fn plain_authority(v: &str, s: usize, k: usize, we: usize) -> Option<usize> {
+    let b = v.as_bytes();
+    let mut e = k + 3;
+    while e < we && !matches!(b[e], b'/' | b'#') {
+        let c = b[e];
+        if c.is_ascii() && (matches!(c, b'?' | b'\\' | b',' | b';') || url_stop(char::from(c))) {
+            return None;
+        }
+        e += 1;
+    }
+    if e == k + 3 || e == we {
+        return None;
+    }
+    // a marker at a `:` rewrites `:\\` or `:/` to `://`, which leaves
+    // the text before the slash as it is
+    let mut found = Vec::new();
+    let mut may_mark = |i: usize| {
+        b[i] != b':'
+            && notation::TRIGGER[b[i] as usize]
+            && notation::lex_at(b, i, &mut found).is_some()
+    };
+    if (s..e).any(&mut may_mark) {
+        return None;
+    }
+    Some(e)
+}
+
+/// Whether the path of the URL at `s`, whose authority ends at `e`, starts
+/// with two slashes as written (for a special scheme such as `http`, a `\`
+/// counts as a slash, as URL parsers read it).
+fn path_slashes(v: &str, s: usize, e: usize) -> bool {
+    let scheme = v[s..e].split(':').next().unwrap_or_default();
+    let special = ["http", "https", "ftp", "ws", "wss", "file"]
+        .iter()
+        .any(|w| scheme.eq_ignore_ascii_case(w));
+    let slash = |c: u8| c == b'/' || (special && c == b'\\');
+    matches!(v.as_bytes().get(e..e + 2), Some(&[a, z]) if slash(a) && slash(z))
 }
 
 /// End of a URL starting its authority at `a`: stop characters, a `[` in the
@@ -399,6 +466,8 @@ fn url_end(v: &str, a: usize, we: usize) -> usize {
             '?' | '#' => in_query = true,
             '[' if !in_host && !in_query => break,
             '\\' if in_host => break,
+            // no host has a comma or semicolon: a list `http://a.com,http://b.com`
+            ',' | ';' if in_host => break,
             _ => {}
         }
         end = a + k + c.len_utf8();
@@ -440,11 +509,18 @@ fn url_end(v: &str, a: usize, we: usize) -> usize {
 /// Whether `url` ends with an IPv6 address whose last group is `::`
 /// (`?net=2001:db8::`): its colons are not trailing punctuation.
 fn ends_in_v6(url: &str) -> bool {
+    // an address is at most 45 characters, so only the last 46 bytes are
+    // looked at: a long run of colons is trimmed in linear time
+    let mut from = url.len().saturating_sub(46);
+    while !url.is_char_boundary(from) {
+        from += 1;
+    }
+    let near = &url[from..];
+    let tail = near.rsplit(['/', '?', '&', '=', ',', ';', '#']).next();
     url.ends_with("::")
-        && url
-            .rsplit(['/', '?', '&', '=', ',', ';', '#'])
-            .next()
-            .is_some_and(|tail| tail.parse::<std::net::Ipv6Addr>().is_ok())
+        && tail.is_some_and(|t| {
+            (t.len() < near.len() || from == 0) && t.parse::<std::net::Ipv6Addr>().is_ok()
+        })
 }
 
 /// Splits `a..z` into tokens of indicator characters and classifies each.

@@ -193,19 +193,25 @@ fn compose(
             None => rs + p,
         }
     };
+    // the start or end of the first-pass span that `p` falls strictly
+    // inside, else `p` (the spans are in order and do not overlap)
+    let grow = |p: usize, to_end: bool| {
+        let j = spans.partition_point(|s| s.0 < p);
+        match j.checked_sub(1).and_then(|j| spans.get(j)) {
+            Some(s) if p < s.1 => {
+                if to_end {
+                    s.1
+                } else {
+                    s.0
+                }
+            }
+            _ => p,
+        }
+    };
     // clusters of second-pass edits, grown to whole first-pass spans, in out1
     let mut clusters: Vec<(usize, usize)> = Vec::new();
     for &(a, z, _) in second {
-        let mut ca = a;
-        let mut cz = z;
-        for s in spans {
-            if s.0 < ca && ca < s.1 {
-                ca = s.0;
-            }
-            if s.0 < cz && cz < s.1 {
-                cz = s.1;
-            }
-        }
+        let (ca, cz) = (grow(a, false), grow(z, true));
         match clusters.last_mut() {
             Some(last) if ca <= last.1 => last.1 = last.1.max(cz),
             _ => clusters.push((ca, cz)),
@@ -213,6 +219,8 @@ fn compose(
     }
     let mut text = String::new();
     let mut next_edit = 0;
+    // the second-pass edits of each cluster follow those of the one before
+    let mut next_second = 0;
     for &(ca, cz) in &clusters {
         let (sa, sz) = (to_src_start(ca), to_src_end(cz));
         // first-pass edits before this cluster stay
@@ -226,10 +234,14 @@ fn compose(
         }
         text.clear();
         let mut copied = ca;
-        for (a, z, r) in second.iter().filter(|(a, z, _)| *a >= ca && *z <= cz) {
+        while second.get(next_second).is_some_and(|e| e.0 < ca) {
+            next_second += 1;
+        }
+        while let Some((a, z, r)) = second.get(next_second).filter(|e| e.1 <= cz) {
             text.push_str(out1.get(copied..*a).unwrap_or(""));
             text.push_str(r);
             copied = *z;
+            next_second += 1;
         }
         text.push_str(out1.get(copied..cz).unwrap_or(""));
         f(sa, sz, &text);
