@@ -361,6 +361,25 @@ fn url_lists_joined_by_commas() {
         defang("http://a.com,https://b.com/x;tcp://c2.internal:4444"),
         "hxxp://a[.]com,hxxps://b[.]com/x;tcp://c2[.]internal:4444"
     );
+    // user info may have them: the URL goes on to its host
+    assert_eq!(
+        found("http://paypal.com;login@evil.ru/x ftp://anonymous;type=i@1.2.3.4/f"),
+        [
+            row("url", "http://paypal.com%3Blogin@evil.ru/x", false),
+            row("url", "ftp://anonymous%3Btype%3Di@1.2.3.4/f", false),
+        ]
+    );
+}
+
+/// A `file` URL loses the slashes at the start of its path, so `//` there
+/// does not make its host a scheme.
+#[test]
+fn file_urls_with_a_double_slash_path() {
+    assert_eq!(
+        found("see file://intranet.local//share/a.exe ok"),
+        [row("url", "file://intranet.local/share/a.exe", false)]
+    );
+    assert_eq!(defang("file://x.corp//x"), "file://x[.]corp//x");
 }
 
 /// Words that make the finder try many URLs, or trim a long run of colons,

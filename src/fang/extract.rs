@@ -441,7 +441,11 @@ fn plain_authority(v: &str, s: usize, k: usize, we: usize) -> Option<usize> {
 /// counts as a slash, as URL parsers read it).
 fn path_slashes(v: &str, s: usize, e: usize) -> bool {
     let scheme = v[s..e].split(':').next().unwrap_or_default();
-    let special = ["http", "https", "ftp", "ws", "wss", "file"]
+    // a `file` URL loses the extra slashes: its path is not judged here
+    if scheme.eq_ignore_ascii_case("file") {
+        return false;
+    }
+    let special = ["http", "https", "ftp", "ws", "wss"]
         .iter()
         .any(|w| scheme.eq_ignore_ascii_case(w));
     let slash = |c: u8| c == b'/' || (special && c == b'\\');
@@ -451,6 +455,17 @@ fn path_slashes(v: &str, s: usize, e: usize) -> bool {
 /// End of a URL starting its authority at `a`: stop characters, a `[` in the
 /// path, then trailing punctuation and unbalanced closing brackets trimmed.
 fn url_end(v: &str, a: usize, we: usize) -> usize {
+    // past the last `@` of the authority: the user info ends there
+    let user_end = v[a..we]
+        .bytes()
+        .take_while(|&c| {
+            let stop = c.is_ascii() && url_stop(char::from(c));
+            !(stop || matches!(c, b'/' | b'?' | b'#' | b'\\'))
+        })
+        .enumerate()
+        .filter(|&(_, c)| c == b'@')
+        .last()
+        .map_or(a, |(i, _)| a + i + 1);
     let mut end = a;
     let mut in_host = true;
     let mut in_query = false;
@@ -466,8 +481,9 @@ fn url_end(v: &str, a: usize, we: usize) -> usize {
             '?' | '#' => in_query = true,
             '[' if !in_host && !in_query => break,
             '\\' if in_host => break,
-            // no host has a comma or semicolon: a list `http://a.com,http://b.com`
-            ',' | ';' if in_host => break,
+            // no host has a comma or semicolon (user info may): a list
+            // `http://a.com,http://b.com`
+            ',' | ';' if in_host && a + k >= user_end => break,
             _ => {}
         }
         end = a + k + c.len_utf8();

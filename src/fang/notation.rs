@@ -801,9 +801,8 @@ fn lower_token_at(b: &[u8], i: usize) -> bool {
 }
 
 /// No upper-case letter in `b[k..e]` but inside bracketed markers such as
-/// `(DOT)` or `[AT]` and in a `DOT` glued between lower-case letters: refang
-/// removes those, and a spaced ` DOT ` must be judged the same before and
-/// after they are gone.
+/// `(DOT)` or `[AT]`: refang removes those, and a spaced ` DOT ` must be
+/// judged the same before and after they are gone.
 fn lower_outside_markers(b: &[u8], mut k: usize, e: usize) -> bool {
     while k < e {
         let c = b[k];
@@ -812,15 +811,6 @@ fn lower_outside_markers(b: &[u8], mut k: usize, e: usize) -> bool {
                 k = end;
                 continue;
             }
-        }
-        if c == b'D'
-            && k + 3 < e
-            && b.get(k..k + 3) == Some(b"DOT")
-            && is_lower_or_digit(before(b, k))
-            && b[k + 3].is_ascii_lowercase()
-        {
-            k += 3;
-            continue;
         }
         if c.is_ascii_uppercase() {
             return false;

@@ -641,23 +641,19 @@ mod tests {
         assert_eq!(refang(&some), "evil.com/Evil\u{ff61}com/".repeat(2000));
     }
 
-    /// A spaced ` DOT ` wants lower-case words on both sides; a `DOT` glued
-    /// between lower-case letters is a marker too, so it no longer counts as
-    /// upper case there. It did, and the spaced one was taken only on a
-    /// second refang.
+    /// A glued `DOT` is judged with its own word: a spaced ` DOT ` or ` AT `
+    /// after it, whose words make no indicator, does not take it down too.
     #[test]
-    fn a_glued_dot_does_not_hide_a_spaced_one() {
+    fn a_glued_dot_keeps_its_own_word() {
         for (input, want) in [
-            ("evil DOT exampleDOTcom", "evil.example.com"),
-            ("mailDOTevil DOT com", "mail.evil.com"),
+            ("evilDOTcom DOT x", "evil.com DOT x"),
+            ("contacted badDOTcom DOT then", "contacted bad.com DOT then"),
             (
-                "'internal<%2e DOT us.comDOTus.com",
-                "'internal<%2e.us.com.us.com",
+                "beacons to evilDOTru AT night",
+                "beacons to evil.ru AT night",
             ),
-            ("Evil DOT exampleDOTcom", "Evil DOT example.com"),
         ] {
             assert_eq!(refang(input), want, "{input:?}");
-            assert_eq!(refang(want), want, "{want:?}");
         }
     }
 
