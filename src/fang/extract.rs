@@ -349,14 +349,21 @@ fn scan_word(
 ) {
     let word = &v[ws..we];
     // where the word last has `..` or `%2` (as in `%2e`): a path after it
-    // has no `..` segment, which could take away a slash
-    let last_dot = [word.rfind(".."), word.rfind("%2")]
-        .into_iter()
-        .flatten()
-        .max()
-        .map(|d| ws + d);
+    // has no `..` segment, which could take away a slash (found once, and
+    // only for a word that needs it)
+    let mut last_dot: Option<Option<usize>> = None;
+    let mut last_dot = || {
+        *last_dot.get_or_insert_with(|| {
+            [word.rfind(".."), word.rfind("%2")]
+                .into_iter()
+                .flatten()
+                .max()
+                .map(|d| ws + d)
+        })
+    };
     let mut cursor = ws;
     let mut search = 0;
+    let mut refused_before = false;
     while let Some(k) = find_scheme_sep(word, search) {
         let k = ws + k;
         search = k - ws + 3;
@@ -373,12 +380,16 @@ fn scan_word(
         if k - s < 2 || (s > ws && b[s - 1].is_ascii_alphanumeric()) {
             continue;
         }
-        // Refused by its scheme and authority alone, the URL is refused
-        // whatever its path: a word of many `://` is not parsed to its end
-        // once for each of them. The path's leading `//` is judged as
-        // written only where no `..` after it can take a slash away.
-        if let Some(e) = plain_authority(v, s, k, we) {
-            let slashes = last_dot.is_none_or(|d| d < e) && path_slashes(v, s, e);
+        // After a refused URL in this word, one refused by its scheme and
+        // authority alone is refused whatever its path: a word of many
+        // `://` is not parsed to its end once for each of them (a word with
+        // one URL pays nothing for this). The path's leading `//` is judged
+        // as written only where no `..` after it can take a slash away.
+        let early = refused_before
+            .then(|| plain_authority(v, s, k, we))
+            .flatten();
+        if let Some(e) = early {
+            let slashes = last_dot().is_none_or(|d| d < e) && path_slashes(v, s, e);
             let refused =
                 Ioc::parse(&v[s..e]).map_or(true, |ioc| !url_ok(&ioc, marked(s, k + 3), slashes));
             if refused {
@@ -386,12 +397,13 @@ fn scan_word(
             }
         }
         let end = url_end(v, k + 3, we);
-        let Ok(ioc) = Ioc::parse(&v[s..end]) else {
+        let accepted = Ioc::parse(&v[s..end])
+            .ok()
+            .filter(|ioc| url_ok(ioc, marked(s, k + 3), false));
+        let Some(ioc) = accepted else {
+            refused_before = true;
             continue;
         };
-        if !url_ok(&ioc, marked(s, k + 3), false) {
-            continue;
-        }
         scan_tokens(v, cursor, s, marked, out);
         out.push((s, end, ioc));
         cursor = end;
