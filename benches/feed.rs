@@ -1,6 +1,7 @@
 //! Ingest a generated 1,000,000-row ThreatFox CSV export, next to a bare
 //! `csv` crate read of the same bytes as the lower bound, that read with the
-//! value parsers alone, and the reader split over two threads.
+//! value parsers alone, the reader split over two threads by hand, and the
+//! reader on two worker threads.
 //!
 //! `cargo bench --bench feed -- --warm-up-time 1 --measurement-time 3`
 //!
@@ -182,21 +183,29 @@ fn bench(c: &mut Criterion) {
         });
     });
 
-    group.bench_function("feed_reader_indicators", |b| {
-        b.iter(|| {
-            let mut accepted = 0usize;
-            let reader = FeedOptions::new()
-                .format(Format::ThreatFoxCsv)
-                .reader(black_box(&data[..]));
-            for record in reader.into_iter().flatten().flatten() {
-                if let Record::Accepted { .. } = record {
-                    accepted += 1;
-                }
-            }
-            assert_eq!(accepted as u64, rows);
-            accepted
+    // The reader on the calling thread alone, then with two worker threads
+    // (the calling thread reading the input and handing out the records).
+    for (name, threads) in [
+        ("feed_reader_indicators", 1),
+        ("feed_reader_indicators_2_threads", 2),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let reader = FeedOptions::new()
+                    .format(Format::ThreatFoxCsv)
+                    .threads(threads)
+                    .reader(black_box(&data[..]));
+                let accepted = reader
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .filter(|r| matches!(r, Record::Accepted { .. }))
+                    .count();
+                assert_eq!(accepted as u64, rows);
+                accepted
+            });
         });
-    });
+    }
     group.finish();
 }
 

@@ -1,6 +1,6 @@
 //! Reads feed files and prints how every record was accounted for.
 //!
-//! `cargo run --release --example feed_stats -- FILE...`
+//! `cargo run --release --example feed_stats -- [--threads N] FILE...`
 
 use std::process::ExitCode;
 
@@ -8,7 +8,19 @@ use iochunt::feed::{FeedOptions, Record};
 
 fn main() -> ExitCode {
     let mut status = ExitCode::SUCCESS;
-    for path in std::env::args().skip(1) {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut threads = 1;
+    if args.first().map(String::as_str) == Some("--threads") {
+        match args.get(1).and_then(|n| n.parse().ok()) {
+            Some(n) => threads = n,
+            None => {
+                eprintln!("--threads takes a number");
+                return ExitCode::FAILURE;
+            }
+        }
+        args.drain(..2);
+    }
+    for path in args {
         let file = match std::fs::File::open(&path) {
             Ok(f) => f,
             Err(e) => {
@@ -17,7 +29,11 @@ fn main() -> ExitCode {
                 continue;
             }
         };
-        let reader = match FeedOptions::new().name(path.as_str()).reader(file) {
+        let reader = match FeedOptions::new()
+            .name(path.as_str())
+            .threads(threads)
+            .reader(file)
+        {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("{e}");

@@ -154,15 +154,24 @@ fn slot(hash: u64, slots: usize) -> usize {
 pub(crate) fn indicator(
     raw: RawRecord<'_>,
     shared: &mut Shared,
-) -> Result<Box<Indicator>, (RejectReason, Option<String>, String)> {
+) -> Result<Box<Indicator>, Refused> {
+    check(raw).map(|(raw, parts)| assemble(raw, parts, shared))
+}
+
+/// A record refused: the reason, the record's id and its value.
+pub(crate) type Refused = (RejectReason, Option<String>, String);
+
+/// The first half of [`indicator`]: every check, and the values that
+/// need parsing. What is left, [`assemble`], cannot fail and only copies.
+pub(crate) fn check(raw: RawRecord<'_>) -> Result<(RawRecord<'_>, Parts), Refused> {
     match checked(&raw) {
-        Ok(parts) => Ok(assemble(raw, parts, shared)),
+        Ok(parts) => Ok((raw, parts)),
         Err(reason) => Err((reason, raw.id.map(Cow::into_owned), raw.value.into_owned())),
     }
 }
 
 /// The fallible parts of a record, parsed from borrowed fields.
-struct Parts {
+pub(crate) struct Parts {
     ioc: Ioc,
     first_seen: Option<Timestamp>,
     last_seen: Option<Timestamp>,
@@ -215,7 +224,9 @@ fn checked(raw: &RawRecord<'_>) -> Result<Parts, RejectReason> {
     })
 }
 
-fn assemble(raw: RawRecord<'_>, parts: Parts, shared: &mut Shared) -> Box<Indicator> {
+/// The second half of [`indicator`]: the indicator of a checked record.
+/// It reads the record's id, threat type, malware, tags and reporter.
+pub(crate) fn assemble(raw: RawRecord<'_>, parts: Parts, shared: &mut Shared) -> Box<Indicator> {
     let mut ind = Box::new(Indicator::new(parts.ioc));
     // One insert per tag: collecting into the set would first gather and
     // sort a list, for the two or three tags a record has.

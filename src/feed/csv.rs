@@ -47,6 +47,10 @@ pub(crate) struct LineReader<R> {
     pub too_long: bool,
     /// Full length of an overlong line.
     pub skipped: usize,
+    /// For input cut out of a longer one at the start of an overlong line
+    /// whose rest was skipped before: that line's full length and whether
+    /// it ended with `\n`, taken when the input ends inside it.
+    cut_overlong: Option<(usize, bool)>,
 }
 
 impl<R: BufRead> LineReader<R> {
@@ -58,7 +62,20 @@ impl<R: BufRead> LineReader<R> {
             terminated: true,
             too_long: false,
             skipped: 0,
+            cut_overlong: None,
         }
+    }
+
+    /// Tells the reader that its input ends inside an overlong line that
+    /// goes on for `len` bytes in all (ending with `\n` when
+    /// `terminated`), so the line reads as it would in the whole input.
+    pub(crate) fn cut_overlong(&mut self, len: usize, terminated: bool) {
+        self.cut_overlong = Some((len, terminated));
+    }
+
+    /// The input, from the first byte not yet read.
+    pub(crate) fn into_inner(self) -> R {
+        self.reader
     }
 
     /// Reads one physical line into `self.line` without its line terminator,
@@ -96,6 +113,12 @@ impl<R: BufRead> LineReader<R> {
                         self.reader.consume(len);
                         self.skipped += len;
                     }
+                }
+            }
+            if !self.terminated {
+                if let Some((len, terminated)) = self.cut_overlong.take() {
+                    self.skipped = len;
+                    self.terminated = terminated;
                 }
             }
         }
@@ -206,6 +229,21 @@ impl<R: BufRead> Splitter<R> {
                 },
             ));
         }
+    }
+
+    /// Lines read so far.
+    pub(crate) fn lines_read(&self) -> u64 {
+        self.lines.line_no
+    }
+
+    /// The line reader underneath.
+    pub(crate) fn lines_mut(&mut self) -> &mut LineReader<R> {
+        &mut self.lines
+    }
+
+    /// The input, from the first byte not yet read.
+    pub(crate) fn into_inner(self) -> R {
+        self.lines.into_inner()
     }
 
     /// Length in bytes of the overlong line just skipped.
