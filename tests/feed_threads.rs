@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use iochunt::feed::{FeedOptions, Format, Ingested, Position, Record, RejectReason};
+use iochunt::feed::{FeedError, FeedOptions, Format, Ingested, Position, Record, RejectReason};
 use pretty_assertions::assert_eq;
 use proptest::prelude::*;
 
@@ -17,7 +17,7 @@ const TF_HEADER: &str = "#######################################################
 # \"first_seen_utc\",\"ioc_id\",\"ioc_value\",\"ioc_type\",\"threat_type\",\"fk_malware\",\"malware_alias\",\"malware_printable\",\"last_seen_utc\",\"confidence_level\",\"is_compromised\",\"reference\",\"tags\",\"anonymous\",\"reporter\"\r\n";
 
 /// Every record, or the error that ended the reading, as text.
-fn records(opts: &FeedOptions, bytes: &[u8]) -> Vec<Result<Record, String>> {
+fn records(opts: &FeedOptions, bytes: &[u8]) -> Reading {
     match opts.reader(bytes) {
         Ok(reader) => reader.map(|r| r.map_err(|e| e.to_string())).collect(),
         Err(e) => vec![Err(e.to_string())],
@@ -27,7 +27,7 @@ fn records(opts: &FeedOptions, bytes: &[u8]) -> Vec<Result<Record, String>> {
 /// Reads `bytes` on 1, 2, 3 and 4 threads, strict and lenient, and checks
 /// that every reading gives the same as the first; returns the lenient
 /// one-thread records.
-fn same_on_threads(what: &str, opts: FeedOptions, bytes: &[u8]) -> Vec<Result<Record, String>> {
+fn same_on_threads(what: &str, opts: FeedOptions, bytes: &[u8]) -> Reading {
     let one = records(&opts, bytes);
     for threads in 2..=4 {
         let many = records(&opts.clone().threads(threads), bytes);
@@ -257,6 +257,194 @@ fn lists_and_ndjson_read_the_same_on_threads() {
     assert_eq!(got.len(), 20_000);
     let opts = FeedOptions::new().format(Format::ThreatFoxNdjson);
     same_on_threads("ndjson, named", opts, ndjson.as_bytes());
+}
+
+/// Hands out `data` in reads of at most `step` bytes, answers every
+/// `interrupt`-th call with `Interrupted`, fails for good at byte
+/// `fail_at`, and, with `strict_eof`, fails any read after the end it
+/// already reported.
+struct Flaky {
+    data: Vec<u8>,
+    pos: usize,
+    step: usize,
+    calls: u64,
+    interrupt: u64,
+    fail_at: Option<usize>,
+    strict_eof: bool,
+    ended: bool,
+}
+
+impl Flaky {
+    fn new(data: &[u8]) -> Flaky {
+        Flaky {
+            data: data.to_vec(),
+            pos: 0,
+            step: usize::MAX,
+            calls: 0,
+            interrupt: 0,
+            fail_at: None,
+            strict_eof: false,
+            ended: false,
+        }
+    }
+}
+
+impl Read for Flaky {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.calls += 1;
+        if self.interrupt > 0 && self.calls % self.interrupt == 0 {
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
+        if self.ended {
+            return Err(std::io::Error::other("read after the end"));
+        }
+        let end = self.fail_at.unwrap_or(self.data.len()).min(self.data.len());
+        if self.pos >= end {
+            if self.fail_at.is_some() {
+                return Err(std::io::Error::other("disk on fire"));
+            }
+            self.ended = self.strict_eof;
+            return Ok(0);
+        }
+        let n = buf.len().min(self.step).min(end - self.pos);
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// A reading: every record, or the error that ended it, as text.
+type Reading = Vec<Result<Record, String>>;
+
+/// What `make` gives on one thread, and what it gives on 2 and 3.
+fn flaky_on_threads(opts: &FeedOptions, make: impl Fn() -> Flaky) -> (Reading, Vec<Reading>) {
+    let text = |e: FeedError| match std::error::Error::source(&e) {
+        Some(source) => format!("{e}: {source}"),
+        None => e.to_string(),
+    };
+    let read = |o: &FeedOptions| match o.reader(make()) {
+        Ok(reader) => reader.map(|r| r.map_err(text)).collect(),
+        Err(e) => vec![Err(text(e))],
+    };
+    let one = read(opts);
+    let many = (2..=3).map(|n| read(&opts.clone().threads(n))).collect();
+    (one, many)
+}
+
+/// Offset of the first `\n`.
+fn memchr_line_end(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len())
+}
+
+fn list_of(lines: usize) -> Vec<u8> {
+    (0..lines)
+        .flat_map(|i| format!("c2-{i}[.]example[.]com\n").into_bytes())
+        .collect()
+}
+
+#[test]
+fn an_input_error_comes_after_the_same_records_on_threads() {
+    let list = list_of(40_000);
+    let mut csv = TF_HEADER.as_bytes().to_vec();
+    for i in 0..6000 {
+        csv.extend_from_slice(tf_row(i, &format!("c2-{i}.example.com"), "domain").as_bytes());
+    }
+    for (what, data, format) in [
+        ("list", &list, Format::List),
+        ("csv", &csv, Format::ThreatFoxCsv),
+    ] {
+        // Just past the sniffed 16 KiB, in the first chunk, in a later one.
+        for fail_at in [20_000, 300_000, 700_000] {
+            let opts = FeedOptions::new().format(format);
+            let (one, many) = flaky_on_threads(&opts, || Flaky {
+                fail_at: Some(fail_at),
+                ..Flaky::new(data)
+            });
+            let Some(Err(last)) = one.last() else {
+                panic!("{what}: no error at byte {fail_at}");
+            };
+            assert!(last.ends_with("disk on fire"), "{last}");
+            assert!(
+                one.len() > 100,
+                "{what} at {fail_at}: {} records",
+                one.len()
+            );
+            for got in many {
+                assert!(
+                    got == one,
+                    "{what} at {fail_at}: {} against {}",
+                    got.len(),
+                    one.len()
+                );
+            }
+        }
+    }
+    // A strict reading stops at the bad line before the error, as on one
+    // thread.
+    let mut bad = list.clone();
+    let at = 1 + bad.len() / 3 + memchr_line_end(&bad[bad.len() / 3..]);
+    bad.splice(at..at, b"not an indicator\n".iter().copied());
+    let opts = FeedOptions::new().strict(true);
+    let (one, many) = flaky_on_threads(&opts, || Flaky {
+        fail_at: Some(at + 100_000),
+        ..Flaky::new(&bad)
+    });
+    let last = one.last();
+    assert!(
+        matches!(last, Some(Err(e)) if e.contains("\"not an indicator\"")),
+        "{last:?}"
+    );
+    assert!(many.iter().all(|got| *got == one));
+}
+
+#[test]
+fn the_input_is_not_read_past_its_end_on_threads() {
+    // Shorter than the sniffed 16 KiB, ending with a line break, without.
+    for data in [
+        list_of(100),
+        list_of(30_000),
+        list_of(30_000)[..400_001].to_vec(),
+    ] {
+        let opts = FeedOptions::new();
+        let (one, many) = flaky_on_threads(&opts, || Flaky {
+            strict_eof: true,
+            ..Flaky::new(&data)
+        });
+        assert!(one.iter().all(Result::is_ok), "{:?}", one.last());
+        assert!(many.iter().all(|got| *got == one));
+    }
+}
+
+#[test]
+fn interrupted_and_short_reads_change_nothing_on_threads() {
+    let mut data = list_of(3000);
+    data.extend_from_slice(&[b'a'; 3 * LIMIT]);
+    data.push(b'\n');
+    data.extend_from_slice(&list_of(3000));
+    for (step, interrupt) in [(1 << 16, 2), (4096, 3), (7, 5)] {
+        let (one, many) = flaky_on_threads(&FeedOptions::new(), || Flaky {
+            step,
+            interrupt,
+            ..Flaky::new(&data)
+        });
+        assert_eq!(one.len(), 6001, "step {step}");
+        assert!(one.iter().all(Result::is_ok), "step {step}");
+        assert!(many.iter().all(|got| *got == one), "step {step}");
+    }
+}
+
+#[test]
+fn a_reader_on_threads_is_send_and_sync() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    let reader = FeedOptions::new().threads(2).reader(&b"evil.com\n"[..]);
+    let Ok(mut reader) = reader else {
+        panic!("cannot open");
+    };
+    assert!(matches!(reader.next(), Some(Ok(Record::Accepted { .. }))));
+    send_sync(&reader);
 }
 
 /// Lines of a list, some long, in any order.

@@ -51,6 +51,9 @@ pub(crate) struct LineReader<R> {
     /// whose rest was skipped before: that line's full length and whether
     /// it ended with `\n`, taken when the input ends inside it.
     cut_overlong: Option<(usize, bool)>,
+    /// Whether the input has reported its end: it is not read again, so
+    /// that a terminal or a growing file is not asked twice.
+    eof: bool,
 }
 
 impl<R: BufRead> LineReader<R> {
@@ -63,6 +66,7 @@ impl<R: BufRead> LineReader<R> {
             too_long: false,
             skipped: 0,
             cut_overlong: None,
+            eof: false,
         }
     }
 
@@ -85,6 +89,9 @@ impl<R: BufRead> LineReader<R> {
     pub(crate) fn read_line(&mut self) -> std::io::Result<bool> {
         self.line.clear();
         self.too_long = false;
+        if self.eof {
+            return Ok(false);
+        }
         let limit = MAX_RECORD_BYTES + 1;
         let n = self.read_until_newline(limit)?;
         if n == 0 {
@@ -97,8 +104,13 @@ impl<R: BufRead> LineReader<R> {
             self.skipped = n;
             // Drop the rest of the line without holding it.
             loop {
-                let buf = self.reader.fill_buf()?;
+                let buf = match self.reader.fill_buf() {
+                    Ok(buf) => buf,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
                 if buf.is_empty() {
+                    self.eof = true;
                     break;
                 }
                 match memchr::memchr(b'\n', buf) {
@@ -145,6 +157,7 @@ impl<R: BufRead> LineReader<R> {
                 Err(e) => return Err(e),
             };
             if buf.is_empty() {
+                self.eof = true;
                 break;
             }
             let buf = &buf[..buf.len().min(limit - n)];

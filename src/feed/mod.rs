@@ -256,9 +256,15 @@ impl FeedOptions {
     /// workers split, check and parse chunks of lines; the calling thread
     /// reads the input, builds the indicators and hands out the records in
     /// file order, numbered, rejected and merged exactly as on one thread.
-    /// Memory stays bounded: each worker holds at most two chunks of about
-    /// 256 KiB of lines. JSON documents are parsed whole, on the calling
-    /// thread.
+    /// An input error comes after the records of every whole line before
+    /// it, as on one thread. JSON documents are parsed whole, on the
+    /// calling thread.
+    ///
+    /// The reader reads ahead: each worker holds at most two chunks, of
+    /// about 256 KiB or 2,048 lines, whichever ends first, and their
+    /// records. Memory stays bounded by that, whatever the input's length,
+    /// but records come out only once a chunk is full: for a live stream
+    /// that pauses (a pipe fed as events happen) use one thread.
     ///
     /// Worth it for large files on a machine with cores to spare
     /// (`std::thread::available_parallelism`); for a few thousand records
@@ -458,7 +464,9 @@ impl Ingested {
     }
 }
 
-type Input<R> = BufReader<Chain<Cursor<Vec<u8>>, R>>;
+/// The sniffed prefix, then the rest of the input: none of it when the
+/// prefix already met the end, which is not asked for twice.
+type Input<R> = BufReader<Chain<Cursor<Vec<u8>>, std::io::Take<R>>>;
 
 /// A record's position with its raw fields or its rejection.
 type RawItem<'a> = (Position, Result<RawRecord<'a>, Rejected>);
@@ -540,6 +548,11 @@ impl<R: Read> FeedReader<R> {
             .take(SNIFF_BYTES as u64)
             .read_to_end(&mut prefix)
             .map_err(io)?;
+        let rest = if prefix.len() < SNIFF_BYTES {
+            0
+        } else {
+            u64::MAX
+        };
         if skip_bom(&prefix).iter().all(u8::is_ascii_whitespace) {
             return Err(FeedError::Empty { name });
         }
@@ -558,7 +571,8 @@ impl<R: Read> FeedReader<R> {
             0
         };
         prefix.drain(..bom);
-        let mut input = BufReader::with_capacity(64 * 1024, Cursor::new(prefix).chain(reader));
+        let input = Cursor::new(prefix).chain(reader.take(rest));
+        let mut input = BufReader::with_capacity(64 * 1024, input);
         let mut format = format;
         let inner = match format {
             Format::ThreatFoxApi | Format::ThreatFoxJsonExport => {

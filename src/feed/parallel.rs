@@ -21,6 +21,7 @@ use std::borrow::Cow;
 use std::io::{self, BufRead, Cursor, Read};
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 use super::build::{self, Parts, Shared};
@@ -32,6 +33,10 @@ use super::{Inner, Position, Record, Rejected};
 /// hundreds of records, so that handing a chunk over costs little beside
 /// reading it.
 const CHUNK_BYTES: usize = 256 * 1024;
+
+/// Lines a chunk holds at most: a chunk of short lines makes as many
+/// records, and a record takes far more memory than its line.
+const CHUNK_LINES: usize = 2048;
 
 /// Chunks handed to one worker and not yet taken back.
 const PER_WORKER: usize = 2;
@@ -155,7 +160,9 @@ impl Packed {
 
 struct Worker {
     jobs: Option<SyncSender<Chunk>>,
-    results: Receiver<Batch>,
+    /// Only ever reached through `&mut`, so never locked; the mutex keeps
+    /// the reader `Sync`, as a receiver alone is not.
+    results: Mutex<Receiver<Batch>>,
     handle: Option<JoinHandle<()>>,
 }
 
@@ -193,7 +200,7 @@ pub(crate) fn spawn(threads: usize, mode: &Mode) -> Option<Workers> {
         match spawned {
             Ok(handle) => workers.push(Worker {
                 jobs: Some(jobs),
-                results,
+                results: Mutex::new(results),
                 handle: Some(handle),
             }),
             Err(_) => break,
@@ -204,7 +211,7 @@ pub(crate) fn spawn(threads: usize, mode: &Mode) -> Option<Workers> {
 
 /// Worker threads, and the input they are fed from.
 pub(crate) struct Pool<B> {
-    input: B,
+    input: Chunker<B>,
     workers: Vec<Worker>,
     /// Chunks sent and batches taken back; chunk `n` goes to worker
     /// `n % workers.len()`.
@@ -242,7 +249,12 @@ impl<B: BufRead> Pool<B> {
     /// `records` records of the whole input.
     pub(crate) fn new(workers: Workers, input: B, lines: u64, records: u64) -> Pool<B> {
         Pool {
-            input,
+            input: Chunker {
+                input,
+                carry: Vec::new(),
+                ended: false,
+                error: None,
+            },
             workers: workers.0,
             sent: 0,
             taken: 0,
@@ -302,8 +314,12 @@ impl<B: BufRead> Pool<B> {
                 return self.input_error.take().map(Err);
             }
             let n = self.workers.len() as u64;
-            let worker = &self.workers[(self.taken % n) as usize];
-            let batch = match worker.results.recv() {
+            let worker = &mut self.workers[(self.taken % n) as usize];
+            let results = worker
+                .results
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner);
+            let batch = match results.recv() {
                 Ok(batch) => batch,
                 Err(_) => {
                     // The worker is gone without its result: it panicked,
@@ -333,8 +349,8 @@ impl<B: BufRead> Pool<B> {
     fn feed(&mut self) {
         let capacity = (PER_WORKER * self.workers.len()) as u64;
         while !self.input_done && self.sent - self.taken < capacity {
-            match next_chunk(&mut self.input) {
-                Ok(Some(chunk)) => {
+            match self.input.next() {
+                Some(chunk) => {
                     let n = self.workers.len() as u64;
                     let worker = &self.workers[(self.sent % n) as usize];
                     let sent = worker.jobs.as_ref().map(|jobs| jobs.send(chunk));
@@ -345,61 +361,114 @@ impl<B: BufRead> Pool<B> {
                         self.input_done = true;
                     }
                 }
-                Ok(None) => self.input_done = true,
-                Err(error) => {
+                None => {
                     self.input_done = true;
-                    self.input_error = Some(error);
+                    self.input_error = self.input.error.take();
                 }
             }
         }
     }
 }
 
-/// Reads whole lines: about [`CHUNK_BYTES`], then up to the next line
-/// break. `None` at the end of the input.
-fn next_chunk<B: BufRead>(input: &mut B) -> io::Result<Option<Chunk>> {
-    let mut bytes = Vec::with_capacity(CHUNK_BYTES + 4096);
-    // Straight into the chunk, past the reader's buffer once that is used
-    // up: one copy of the input instead of two. No line can turn overlong
-    // here, as the chunk starts with a line and is shorter than the limit.
-    Read::take(&mut *input, CHUNK_BYTES as u64).read_to_end(&mut bytes)?;
-    if bytes.len() < CHUNK_BYTES {
-        // The end of the input.
-        return Ok((!bytes.is_empty()).then_some(Chunk {
+/// Cuts the input into chunks of whole lines.
+struct Chunker<B> {
+    input: B,
+    /// Lines read past the end of the last chunk (it ended at
+    /// [`CHUNK_LINES`]); they start the next one.
+    carry: Vec<u8>,
+    /// Whether the input has ended (or failed) and is not to be read again.
+    ended: bool,
+    /// The failure, for after the lines before it.
+    error: Option<io::Error>,
+}
+
+impl<B: BufRead> Chunker<B> {
+    /// The next chunk: about [`CHUNK_BYTES`] up to the next line break, or
+    /// [`CHUNK_LINES`] lines, whichever ends first. `None` once the input
+    /// is used up; [`error`](Self::error) then holds a failure, which
+    /// comes, as on one thread, after every whole line before it.
+    fn next(&mut self) -> Option<Chunk> {
+        let mut bytes = Vec::with_capacity(CHUNK_BYTES + 4096);
+        bytes.append(&mut self.carry);
+        if !self.ended {
+            // Straight into the chunk, past the reader's buffer once that
+            // is used up: one copy of the input instead of two. No line
+            // turns overlong here: the chunk starts with a line and is
+            // shorter than the limit.
+            let want = CHUNK_BYTES.saturating_sub(bytes.len()) as u64;
+            match Read::take(&mut self.input, want).read_to_end(&mut bytes) {
+                // Short of `want`: the end of the input.
+                Ok(_) => self.ended = bytes.len() < CHUNK_BYTES,
+                Err(e) => self.fail(e, &mut bytes),
+            }
+        }
+        if let Some(end) = memchr::memchr_iter(b'\n', &bytes).nth(CHUNK_LINES - 1) {
+            self.carry = bytes.split_off(end + 1);
+            return Some(Chunk {
+                bytes,
+                overlong: None,
+            });
+        }
+        if !self.ended && bytes.last().is_some_and(|&b| b != b'\n') {
+            let overlong = self.finish_line(&mut bytes);
+            if overlong.is_some() {
+                return Some(Chunk { bytes, overlong });
+            }
+        }
+        (!bytes.is_empty()).then_some(Chunk {
             bytes,
             overlong: None,
-        }));
+        })
     }
-    // Where the line being read starts.
-    let mut line_start = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
-    while line_start < bytes.len() {
-        let buf = match input.fill_buf() {
-            Ok(buf) => buf,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if buf.is_empty() {
-            break;
-        }
-        let want = memchr::memchr(b'\n', buf).map_or(buf.len(), |i| i + 1);
-        // Never past the point where the current line turns overlong.
-        let take = want.min(line_start + LINE_LIMIT - bytes.len());
-        bytes.extend_from_slice(&buf[..take]);
-        input.consume(take);
-        if bytes.last() == Some(&b'\n') {
-            line_start = bytes.len();
-        } else if bytes.len() - line_start == LINE_LIMIT {
-            let (rest, terminated) = skip_line(input)?;
-            return Ok(Some(Chunk {
-                bytes,
-                overlong: Some((LINE_LIMIT + rest, terminated)),
-            }));
+
+    /// Reads the rest of the chunk's last line into it. For an overlong
+    /// line, keeps what one thread keeps, skips the rest and returns the
+    /// line's full length and whether a `\n` ended it.
+    fn finish_line(&mut self, bytes: &mut Vec<u8>) -> Option<(usize, bool)> {
+        let line_start = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1);
+        loop {
+            let buf = match self.input.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.fail(e, bytes);
+                    return None;
+                }
+            };
+            if buf.is_empty() {
+                self.ended = true;
+                return None;
+            }
+            let want = memchr::memchr(b'\n', buf).map_or(buf.len(), |i| i + 1);
+            // Never past the point where the line turns overlong.
+            let take = want.min(line_start + LINE_LIMIT - bytes.len());
+            bytes.extend_from_slice(&buf[..take]);
+            self.input.consume(take);
+            if bytes.last() == Some(&b'\n') {
+                return None;
+            }
+            if bytes.len() - line_start == LINE_LIMIT {
+                return match skip_line(&mut self.input) {
+                    Ok((rest, terminated)) => {
+                        self.ended = !terminated;
+                        Some((LINE_LIMIT + rest, terminated))
+                    }
+                    Err(e) => {
+                        self.fail(e, bytes);
+                        None
+                    }
+                };
+            }
         }
     }
-    Ok(Some(Chunk {
-        bytes,
-        overlong: None,
-    }))
+
+    /// Ends the input with `error`, keeping the whole lines read before it:
+    /// one thread delivers those, and loses the line it was reading.
+    fn fail(&mut self, error: io::Error, bytes: &mut Vec<u8>) {
+        bytes.truncate(memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1));
+        self.ended = true;
+        self.error = Some(error);
+    }
 }
 
 /// Skips input up to and including the next `\n`: the bytes skipped, and
