@@ -1,7 +1,7 @@
 //! Ingest a generated 1,000,000-row ThreatFox CSV export, next to a bare
 //! `csv` crate read of the same bytes as the lower bound, that read with the
-//! value parsers alone, the reader split over two threads by hand, and the
-//! reader on two worker threads.
+//! value parsers alone, the reader split over two threads by hand, the
+//! reader on two worker threads, and `ingest` on one and two.
 //!
 //! `cargo bench --bench feed -- --warm-up-time 1 --measurement-time 3`
 //!
@@ -184,23 +184,33 @@ fn bench(c: &mut Criterion) {
     });
 
     // The reader on the calling thread alone, then with two worker threads
-    // (the calling thread reading the input and handing out the records).
-    for (name, threads) in [
-        ("feed_reader_indicators", 1),
-        ("feed_reader_indicators_2_threads", 2),
+    // (the calling thread reading the input and handing out the records);
+    // then the whole feed into one `Ingested`, every indicator kept and
+    // repeats merged through the index.
+    for (name, threads, keep) in [
+        ("feed_reader_indicators", 1, false),
+        ("feed_reader_indicators_2_threads", 2, false),
+        ("ingest", 1, true),
+        ("ingest_2_threads", 2, true),
     ] {
         group.bench_function(name, |b| {
             b.iter(|| {
-                let reader = FeedOptions::new()
+                let opts = FeedOptions::new()
                     .format(Format::ThreatFoxCsv)
-                    .threads(threads)
-                    .reader(black_box(&data[..]));
-                let accepted = reader
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .filter(|r| matches!(r, Record::Accepted { .. }))
-                    .count();
+                    .threads(threads);
+                let bytes = black_box(&data[..]);
+                let accepted = if keep {
+                    opts.ingest(bytes)
+                        .map(|g| g.accepted.len())
+                        .unwrap_or_default()
+                } else {
+                    opts.reader(bytes)
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                        .filter(|r| matches!(r, Record::Accepted { .. }))
+                        .count()
+                };
                 assert_eq!(accepted as u64, rows);
                 accepted
             });

@@ -50,8 +50,8 @@ mod parallel;
 mod raw;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
+use std::hash::BuildHasher;
 use std::io::{BufRead, BufReader, Chain, Cursor, Read};
 use std::path::Path;
 
@@ -318,8 +318,9 @@ impl FeedOptions {
     pub fn ingest<R: Read>(&self, reader: R) -> Result<Ingested, FeedError> {
         let mut feed = self.reader(reader)?;
         let mut out = Ingested::new(feed.format());
+        let mut index = Index::default();
         for record in &mut feed {
-            out.push(record?);
+            out.push(record?, &mut index);
         }
         Ok(out)
     }
@@ -403,7 +404,16 @@ pub struct Ingested {
     pub rejected: Vec<Rejected>,
     /// Records merged into an earlier indicator.
     pub merged: Vec<Merged>,
-    index: HashMap<Ioc, usize>,
+}
+
+/// Where each distinct IOC read so far sits in [`Ingested::accepted`]: a
+/// table of positions alone, hashed from the indicators themselves, so the
+/// index holds no copy of any IOC. The hasher is seeded per process, so a
+/// feed cannot be built to collide.
+#[derive(Default)]
+struct Index {
+    table: hashbrown::HashTable<usize>,
+    hasher: hashbrown::DefaultHashBuilder,
 }
 
 impl Ingested {
@@ -414,37 +424,44 @@ impl Ingested {
             accepted: Vec::new(),
             rejected: Vec::new(),
             merged: Vec::new(),
-            index: HashMap::new(),
         }
     }
 
-    fn push(&mut self, record: Record) {
+    fn push(&mut self, record: Record, index: &mut Index) {
         self.records += 1;
-        match record {
-            Record::Rejected(r) => self.rejected.push(r),
+        let (position, indicator) = match record {
+            Record::Rejected(r) => return self.rejected.push(r),
             Record::Accepted {
                 position,
                 indicator,
-            } => match self.index.get(&indicator.ioc) {
-                Some(&i) => {
-                    let record_id = indicator.sources.iter().find_map(|s| s.record_id.clone());
-                    let into = indicator.ioc.clone();
-                    // Same IOC by construction of the index, so merge
-                    // cannot fail.
-                    if self.accepted[i].merge(*indicator).is_ok() {
-                        self.merged.push(Merged {
-                            position,
-                            record_id,
-                            into,
-                        });
-                    }
+            } => (position, indicator),
+        };
+        let hash = index.hasher.hash_one(&indicator.ioc);
+        let accepted = &mut self.accepted;
+        match index
+            .table
+            .find(hash, |&i| accepted[i].ioc == indicator.ioc)
+        {
+            Some(&i) => {
+                let record_id = indicator.sources.iter().find_map(|s| s.record_id.clone());
+                let into = indicator.ioc.clone();
+                // Same IOC by construction of the index, so merge cannot
+                // fail.
+                if accepted[i].merge(*indicator).is_ok() {
+                    self.merged.push(Merged {
+                        position,
+                        record_id,
+                        into,
+                    });
                 }
-                None => {
-                    self.index
-                        .insert(indicator.ioc.clone(), self.accepted.len());
-                    self.accepted.push(*indicator);
-                }
-            },
+            }
+            None => {
+                let hasher = &index.hasher;
+                index
+                    .table
+                    .insert_unique(hash, accepted.len(), |&i| hasher.hash_one(&accepted[i].ioc));
+                accepted.push(*indicator);
+            }
         }
     }
 
