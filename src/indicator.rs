@@ -1,6 +1,5 @@
 //! [`Indicator`]: an [`Ioc`] with the metadata a feed gives it.
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
@@ -8,7 +7,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::{Confidence, Ioc};
+use crate::{Confidence, Ioc, Sources, Tags};
 
 /// What an indicator is evidence of, with ThreatFox's names.
 ///
@@ -279,9 +278,9 @@ pub struct Indicator {
     /// The feed's confidence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<Confidence>,
-    /// Free-form tags.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub tags: BTreeSet<Arc<str>>,
+    /// Free-form tags, sorted.
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
     /// A reference for the indicator (a report or sandbox run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Url>,
@@ -293,9 +292,9 @@ pub struct Indicator {
     /// it may hit real users of a real site.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub is_compromised: bool,
-    /// The feeds and records it came from.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub sources: BTreeSet<Source>,
+    /// The feeds and records it came from, sorted.
+    #[serde(default, skip_serializing_if = "Sources::is_empty")]
+    pub sources: Sources,
 }
 
 /// Two indicators with different [`Ioc`]s cannot be merged.
@@ -336,11 +335,11 @@ impl Indicator {
             first_seen: None,
             last_seen: None,
             confidence: None,
-            tags: BTreeSet::new(),
+            tags: Tags::new(),
             reference: None,
             reporter: None,
             is_compromised: false,
-            sources: BTreeSet::new(),
+            sources: Sources::new(),
         }
     }
 

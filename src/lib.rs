@@ -9,8 +9,9 @@
 //! - [`Ioc`]: one parsed value (IP, `ip:port`, CIDR, [`Domain`], URL,
 //!   [`FileHash`], [`Email`]); [`IocKind`] names its kind.
 //! - [`Indicator`]: an `Ioc` with its metadata ([`ThreatType`], [`Malware`],
-//!   first/last seen, [`Confidence`], tags, [`Source`]s), and
-//!   [`Indicator::merge`] for duplicates.
+//!   first/last seen, [`Confidence`], [`Tags`], [`Sources`]), and
+//!   [`Indicator::merge`] for duplicates. Tags and sources are
+//!   [`SmallSet`]s: sorted, and inline for the few values an indicator has.
 //! - [`ParseIocError`]: why a value was rejected, quoting it.
 //! - [`fang`]: refang, defang and extraction of indicators in free text
 //!   (`hxxps[:]//evil[.]com` <-> `https://evil.com`), in memory or streaming.
@@ -45,10 +46,12 @@ pub mod indicator;
 pub mod ioc;
 pub mod kql;
 pub mod report;
+pub mod set;
 
 pub use confidence::{Confidence, ConfidenceError};
 pub use indicator::{Indicator, Malware, MergeError, Source, ThreatType};
 pub use ioc::{Domain, Email, FileHash, HashKind, Ioc, IocKind, ParseIocError, ParseIocErrorKind};
+pub use set::{SmallSet, Sources, Tags};
 
 // The README's examples run as doctests.
 #[cfg(doctest)]

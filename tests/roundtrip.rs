@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::collections::BTreeSet;
+
 use iochunt::{Confidence, Indicator, Ioc, IocKind};
 use proptest::prelude::*;
 
@@ -71,8 +73,14 @@ proptest! {
         prop_assert_eq!(merged.last_seen, a.last_seen.max(b.last_seen));
         let firsts: Vec<_> = [a.first_seen, b.first_seen].into_iter().flatten().collect();
         prop_assert_eq!(merged.first_seen, firsts.into_iter().min());
-        prop_assert_eq!(merged.tags, a.tags.union(&b.tags).cloned().collect());
-        prop_assert_eq!(merged.sources, a.sources.union(&b.sources).cloned().collect());
+        // The union, in order, as a `BTreeSet` makes it.
+        let tags: BTreeSet<_> = a.tags.iter().chain(&b.tags).collect();
+        prop_assert_eq!(merged.tags.iter().collect::<Vec<_>>(), tags.into_iter().collect::<Vec<_>>());
+        let sources: BTreeSet<_> = a.sources.iter().chain(&b.sources).collect();
+        prop_assert_eq!(
+            merged.sources.iter().collect::<Vec<_>>(),
+            sources.into_iter().collect::<Vec<_>>()
+        );
         prop_assert_eq!(merged.is_compromised, a.is_compromised || b.is_compromised);
     }
 }

@@ -52,7 +52,7 @@ pub use allowlist::{
     Allowlist, AllowlistError, NetSet, RangeKind, SpecialRange, special_range, special_range_net,
 };
 
-use crate::{Confidence, Indicator, Ioc, IocKind, Source, ThreatType};
+use crate::{Confidence, Indicator, Ioc, IocKind, Sources, ThreatType};
 
 /// Which indicators to keep. Built with consuming setters; everything is
 /// off by default except de-duplication and the special-range allowlist.
@@ -235,7 +235,7 @@ pub struct Merged {
     /// The shared IOC.
     pub ioc: Ioc,
     /// The sources of the merged indicator.
-    pub sources: BTreeSet<Source>,
+    pub sources: Sources,
 }
 
 /// The result of [`Filter::apply`]: `kept.len() + excluded.len() +
