@@ -416,6 +416,33 @@ fn the_input_is_not_read_past_its_end_on_threads() {
         assert!(one.iter().all(Result::is_ok), "{:?}", one.last());
         assert!(many.iter().all(|got| *got == one));
     }
+    // A CSV export whose header is read before the threads start: with a
+    // banner past the sniffed 16 KiB and no row, one row or many after it,
+    // the input may have ended before the workers take over.
+    let banner = "# banner line of a long export, read before any record\r\n".repeat(400);
+    for rows in [0, 1, 3, 20_000] {
+        let mut csv = format!("{banner}{TF_HEADER}").into_bytes();
+        for i in 0..rows {
+            csv.extend_from_slice(tf_row(i, &format!("c2-{i}.example.com"), "domain").as_bytes());
+        }
+        for data in [csv.clone(), csv[..csv.len().saturating_sub(2)].to_vec()] {
+            let opts = FeedOptions::new().format(Format::ThreatFoxCsv);
+            let (one, many) = flaky_on_threads(&opts, || Flaky {
+                strict_eof: true,
+                ..Flaky::new(&data)
+            });
+            assert!(one.iter().all(Result::is_ok), "{rows} rows: {:?}", one.last());
+            assert_eq!(one.len() as u64, rows, "{rows} rows");
+            for got in many {
+                assert!(
+                    got == one,
+                    "{rows} rows: {:?} against {:?}",
+                    got.last(),
+                    one.last()
+                );
+            }
+        }
+    }
 }
 
 #[test]

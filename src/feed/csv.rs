@@ -82,6 +82,11 @@ impl<R: BufRead> LineReader<R> {
         self.reader
     }
 
+    /// Whether the input has reported its end, and is not to be read again.
+    pub(crate) fn ended(&self) -> bool {
+        self.eof
+    }
+
     /// Reads one physical line into `self.line` without its line terminator,
     /// keeping at most [`MAX_RECORD_BYTES`] of it (the rest of an overlong
     /// line is skipped, and `self.too_long` set). Returns `false` at end of

@@ -204,6 +204,15 @@ fn detect_json(text: &[u8]) -> Format {
     }
 }
 
+/// The most worker threads [`FeedOptions::threads`] starts: each holds two
+/// chunks of up to 256 KiB of lines and their records, so this bounds the
+/// reader's read-ahead at a few hundred megabytes.
+///
+/// ```
+/// assert_eq!(iochunt::feed::MAX_THREADS, 64);
+/// ```
+pub const MAX_THREADS: usize = 64;
+
 /// How to read a feed: a consuming builder ending in
 /// [`reader`](FeedOptions::reader), [`ingest`](FeedOptions::ingest) or
 /// [`ingest_path`](FeedOptions::ingest_path).
@@ -268,20 +277,25 @@ impl FeedOptions {
     ///
     /// Worth it for large files on a machine with cores to spare
     /// (`std::thread::available_parallelism`); for a few thousand records
-    /// starting the threads costs more than it saves.
+    /// starting the threads costs more than it saves. At most
+    /// [`MAX_THREADS`] workers are started: a larger number (a mistyped
+    /// command-line option, say) is taken as that, so that it cannot make
+    /// the reader hold gigabytes of read-ahead or run out of threads.
     ///
     /// ```
-    /// use iochunt::feed::FeedOptions;
+    /// use iochunt::feed::{FeedOptions, MAX_THREADS};
     ///
     /// let list: String = (0..5000).map(|i| format!("c2-{i}[.]example[.]com\n")).collect();
     /// let one = FeedOptions::new().ingest(list.as_bytes())?;
     /// let four = FeedOptions::new().threads(4).ingest(list.as_bytes())?;
     /// assert_eq!(four, one);
     /// assert_eq!(four.accepted.len(), 5000);
+    /// assert_eq!(FeedOptions::new().threads(usize::MAX).ingest(list.as_bytes())?, one);
+    /// assert_eq!(MAX_THREADS, 64);
     /// # Ok::<(), iochunt::feed::FeedError>(())
     /// ```
     pub fn threads(mut self, threads: usize) -> Self {
-        self.threads = threads;
+        self.threads = threads.min(MAX_THREADS);
         self
     }
 
@@ -674,21 +688,30 @@ impl<R: Read> FeedReader<R> {
             self.threads = 1;
             return;
         };
-        let (input, lines) = match std::mem::replace(&mut self.inner, Inner::Spent) {
-            Inner::Csv { split, .. } => {
+        // The workers go on where this thread stopped, and not past an end
+        // the input has already reported.
+        let (input, lines, ended) = match std::mem::replace(&mut self.inner, Inner::Spent) {
+            Inner::Csv { mut split, .. } => {
                 let lines = split.lines_read();
-                (split.into_inner(), lines)
+                let ended = split.lines_mut().ended();
+                (split.into_inner(), lines, ended)
             }
             Inner::Lines { lines, .. } => {
-                let line_no = lines.line_no;
-                (lines.into_inner(), line_no)
+                let (line_no, ended) = (lines.line_no, lines.ended());
+                (lines.into_inner(), line_no, ended)
             }
             other => {
                 self.inner = other;
                 return;
             }
         };
-        self.pool = Some(parallel::Pool::new(workers, input, lines, self.records));
+        self.pool = Some(parallel::Pool::new(
+            workers,
+            input,
+            lines,
+            self.records,
+            ended,
+        ));
     }
 }
 

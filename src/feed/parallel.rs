@@ -246,13 +246,20 @@ impl<B> std::fmt::Debug for Pool<B> {
 
 impl<B: BufRead> Pool<B> {
     /// Feeds `workers` from `input`, which starts after `lines` lines and
-    /// `records` records of the whole input.
-    pub(crate) fn new(workers: Workers, input: B, lines: u64, records: u64) -> Pool<B> {
+    /// `records` records of the whole input, and has `ended` when it has
+    /// already reported its end (it is then not read again).
+    pub(crate) fn new(
+        workers: Workers,
+        input: B,
+        lines: u64,
+        records: u64,
+        ended: bool,
+    ) -> Pool<B> {
         Pool {
             input: Chunker {
                 input,
                 carry: Vec::new(),
-                ended: false,
+                ended,
                 error: None,
             },
             workers: workers.0,
