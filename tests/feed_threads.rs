@@ -431,7 +431,11 @@ fn the_input_is_not_read_past_its_end_on_threads() {
                 strict_eof: true,
                 ..Flaky::new(&data)
             });
-            assert!(one.iter().all(Result::is_ok), "{rows} rows: {:?}", one.last());
+            assert!(
+                one.iter().all(Result::is_ok),
+                "{rows} rows: {:?}",
+                one.last()
+            );
             assert_eq!(one.len() as u64, rows, "{rows} rows");
             for got in many {
                 assert!(
