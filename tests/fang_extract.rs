@@ -187,6 +187,50 @@ fn ipv6_ending_in_a_double_colon_round_trips() {
 }
 
 #[test]
+fn a_url_with_a_kept_scheme_and_a_dotless_host_is_defanged() {
+    // `ws` is kept as it is, and a decimal IPv4 host has no dot to bracket:
+    // the `:` is, or the URL stayed live (and `ws[://]...` came out live).
+    for (text, safe) in [
+        ("ws://3232235777/x", "ws[:]//3232235777/x"),
+        ("ws[://]3232235777/x", "ws[:]//3232235777/x"),
+        ("wss://1:8443/a?b=c", "wss[:]//1:8443/a?b=c"),
+        ("ws://a.com@1", "ws[:]//a.com@1"),
+        ("ws://0.com[@]1", "ws[:]//0.com@1"),
+        ("ws://a.com/", "ws://a[.]com/"),
+    ] {
+        let got = defang(text);
+        assert_eq!(got, safe, "{text}");
+        assert!(extract(&got).all(|m| m.is_defanged()), "{got}");
+        assert_eq!(defang(&got), got, "{got}");
+        assert_eq!(refang(&got), refang(text), "{text}");
+    }
+    assert_eq!(
+        found("ws[:]//3232235777/x"),
+        [row("url", "ws://192.168.1.1/x", true)]
+    );
+}
+
+#[test]
+fn markdown_emphasis_around_a_defanged_url() {
+    // `*` and `_` before a scheme are emphasis, not part of the scheme.
+    for (text, live) in [
+        ("**hxxps://evil[.]com/a**", "**https://evil.com/a**"),
+        ("_hxxps[:]//evil[.]com_", "_https://evil.com_"),
+        ("*hxxp[:]//3232235777/*", "*http://3232235777/*"),
+    ] {
+        assert_eq!(refang(text), live, "{text}");
+        assert!(extract(text).all(|m| m.is_defanged()), "{text}");
+        let safe = defang(live);
+        assert!(extract(&safe).all(|m| m.is_defanged()), "{safe}");
+        assert_eq!(refang(&safe), live, "{safe}");
+    }
+    assert_eq!(
+        found("_hxxp://evil.com/"),
+        [row("url", "http://evil.com/", true)]
+    );
+}
+
+#[test]
 fn defang_writes_the_canonical_style() {
     let cases = [
         ("192.3.171.227:8823", "192[.]3[.]171[.]227:8823"),

@@ -174,28 +174,32 @@ impl DefangStyle {
                 && s.bytes()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-'))
         };
-        let rest = match text
+        let split = text
             .split_once("://")
-            .filter(|(scheme, _)| is_scheme(scheme))
-        {
-            Some((scheme, rest)) => {
-                self.scheme(out, scheme)?;
-                if self.bracket_colon {
-                    self.sep(out, ':')?;
-                    out.write_str("//")?;
-                } else {
-                    out.write_str("://")?;
-                }
-                rest
-            }
-            None => text,
-        };
+            .filter(|(scheme, _)| is_scheme(scheme));
+        let rest = split.map_or(text, |(_, rest)| rest);
         let auth_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (auth, tail) = rest.split_at(auth_len);
         let (user, host) = match auth.rfind('@') {
             Some(k) => auth.split_at(k + 1),
             None => ("", auth),
         };
+        if let Some((scheme, _)) = split {
+            self.scheme(out, scheme)?;
+            // A scheme kept as it is (`ws`, `tcp`) before a host with no
+            // dot to bracket (`ws://3232235777/`, a decimal IPv4 address)
+            // would leave the URL live: its `:` is bracketed then.
+            let kept = !matches!(
+                scheme.to_ascii_lowercase().as_str(),
+                "http" | "https" | "ftp" | "ftps"
+            );
+            if self.bracket_colon || (kept && !host.contains(['.', '['])) {
+                self.sep(out, ':')?;
+                out.write_str("//")?;
+            } else {
+                out.write_str("://")?;
+            }
+        }
         out.write_str(user)?;
         if let Some((lit, port)) = host.strip_prefix('[').and_then(|h| h.split_once(']')) {
             // IPv6 literal: bracket its colons, keep the port

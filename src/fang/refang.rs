@@ -69,9 +69,18 @@ where
     let mut scratch = Scratch::default();
     let mut ahead = Ahead::default();
     let mut triggers = Triggers::new(b);
+    // one past the last trigger that was no marker (other than a `:`), or 0:
+    // a marker in the same word takes the region path, which refangs the
+    // word again when the rewrite makes that trigger a marker (`x[:[//]]`)
+    let mut failed_at = 0;
     while let Some(t) = triggers.next(pos) {
+        if failed_at > lo && !same_word(b, failed_at, t) {
+            // nor is it in the word of any later trigger
+            failed_at = 0;
+        }
+        let clean = failed_at <= lo;
         // the fast path below for the commonest marker, without the marker list
-        if b[t] == b'[' && notation::glued_dot(b, t) && !ahead.weak(b, t + 3) {
+        if clean && b[t] == b'[' && notation::glued_dot(b, t) && !ahead.weak(b, t + 3) {
             f.edit(t, t + 3, ".");
             pos = t + 3;
             lo = pos;
@@ -79,6 +88,9 @@ where
         }
         markers.clear();
         if lex_at(b, t, &mut markers).is_none() {
+            if b[t] != b':' {
+                failed_at = t + 1;
+            }
             pos = t + 1;
             // stay on a character boundary: the region search starts at `pos`
             while pos < b.len() && (b[pos] & 0xC0) == 0x80 {
@@ -88,7 +100,7 @@ where
         }
         // Fast path: unambiguous markers need no region, unless a marker that
         // follows in the same token needs one (checked by its own trigger).
-        if markers.iter().all(|m| !m.weak) {
+        if clean && markers.iter().all(|m| !m.weak) {
             let end = markers.last().map_or(t + 1, |m| m.end);
             if !ahead.weak(b, end) {
                 markers.iter().for_each(|m| {
@@ -162,6 +174,13 @@ where
             );
         }
     }
+}
+
+/// Whether `b[from..to]` holds no white space: a trigger just before `from`
+/// is in the word of the one at `to`. Searched from `to` backwards, so a
+/// trigger in an earlier word costs only the length of the later word.
+fn same_word(b: &[u8], from: usize, to: usize) -> bool {
+    !b[from.min(to)..to].iter().rev().any(|&c| is_space(c))
 }
 
 /// Emits the composition of first-pass `edits` (placed at `spans` in
