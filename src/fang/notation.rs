@@ -49,22 +49,11 @@ pub(crate) static TRIGGER: [bool; 256] = {
 /// Written as compares against constants and a multiply that gathers eight
 /// flags into a byte so that the compiler vectorises it: the scan is most of
 /// refang's time, and this form is twice as fast as a table lookup per byte.
-/// Pairs of triggers one bit apart share a compare, and a block without a
-/// byte from 0x80 up (most blocks of most text) skips the three lead bytes.
 #[inline]
 fn trigger_mask(block: &[u8; 64]) -> u64 {
-    let ascii = block.iter().fold(0u8, |acc, &c| acc | c) < 0x80;
     let mut flags = [0u8; 64];
-    if ascii {
-        for (f, &c) in flags.iter_mut().zip(block) {
-            *f = u8::from(ascii_trigger(c));
-        }
-    } else {
-        for (f, &c) in flags.iter_mut().zip(block) {
-            // U+200B..U+200D and U+2060 (E2), U+3002 (E3), and U+FF0E,
-            // U+FF61, U+FF3B and U+FEFF (EF)
-            *f = u8::from(ascii_trigger(c) | (c & 0xFE == 0xE2) | (c == 0xEF));
-        }
+    for (f, &c) in flags.iter_mut().zip(block) {
+        *f = u8::from(TRIGGER_BYTES.iter().fold(false, |a, &t| a | (c == t)));
     }
     let mut mask = 0;
     for (j, w) in flags.chunks_exact(8).enumerate() {
@@ -74,19 +63,6 @@ fn trigger_mask(block: &[u8; 64]) -> u64 {
         mask |= (w.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * j);
     }
     mask
-}
-
-/// Whether `c` is one of the ASCII [`TRIGGER_BYTES`]: `[` and `{` differ
-/// only in bit 5.
-#[inline(always)]
-fn ascii_trigger(c: u8) -> bool {
-    (c | 0x20 == b'{')
-        | (c == b'(')
-        | (c == b'<')
-        | (c == b'\\')
-        | (c == b':')
-        | (c == b'D')
-        | (c == b'A')
 }
 
 /// Finds trigger bytes in order, 64 bytes at a time.
