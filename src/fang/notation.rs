@@ -600,8 +600,11 @@ fn bracket_marker(b: &[u8], i: usize, k: Inner, e: usize, out: &mut Vec<Marker>)
             spaced(b, i, e, repl, out)
         }
         Inner::Colon => {
-            if scheme_word_start(b, i).is_some() && b.get(e..e + 2) == Some(b"//") {
-                // hxxp[:]// : the scheme may be defanged too
+            let slashes = b.get(e..e + 2) == Some(b"//")
+                || matches!(bracketed(b, e), Some((Inner::Slash | Inner::SlashSlash, _)));
+            if scheme_word_start(b, i).is_some() && slashes {
+                // hxxp[:]// or hxxp[:][/] : the scheme may be defanged too
+                // (left as `hxxp:/`, it would be refanged on a second pass)
                 if let Some(m) = scheme_marker(b, i) {
                     out.push(m);
                 }
