@@ -239,6 +239,15 @@ fn an_empty_hunt_says_so() -> TestResult {
     assert!(md.contains("No query: no indicator is left after filtering."));
     assert!(!md.contains("```kql"));
 
+    // Nothing came in at all (a ThreatFox `no_result` response): no feed
+    // or family to name, and nothing was filtered out.
+    let f = Filter::new().apply([]);
+    let md = Report::new(&f, &plan(&f, Platform::Sentinel)?).to_string();
+    assert!(
+        md.starts_with("# No IOCs\n\nNo indicator came in, so no query is planned.\n"),
+        "{md}"
+    );
+
     // Kept, but no Defender XDR table has a SHA-512 column.
     let sha512 = "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e";
     let f = Filter::new().apply([ind(sha512, 80)?]);

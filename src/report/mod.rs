@@ -230,12 +230,18 @@ impl<'a> Report<'a> {
     ///
     /// It names what went in, kept or excluded, so that a report whose
     /// indicators were all filtered out still says which feed it covers.
+    /// A report of no indicator at all is `No IOCs`.
     #[must_use]
     pub fn title(&self) -> String {
         let input = || {
             let excluded = self.filtered.excluded.iter().map(|e| &e.indicator);
             self.filtered.kept.iter().chain(excluded)
         };
+        if input().next().is_none() {
+            // nothing came in (a ThreatFox `no_result` response, an empty
+            // list): no feed or family to name
+            return "No IOCs".to_owned();
+        }
         let feeds = feeds(input());
         let families = families(input());
         let feeds = if feeds.is_empty() {
@@ -296,6 +302,9 @@ impl<'a> Report<'a> {
                 " {n} indicators were excluded by the filters; see the false-positive section."
             ),
         };
+        if kept.is_empty() && self.filtered.excluded.is_empty() {
+            return "No indicator came in, so no query is planned.".to_owned();
+        }
         if kept.is_empty() {
             return format!(
                 "No indicator is left to hunt for after filtering, so no query is planned.{excluded}"
