@@ -211,6 +211,29 @@ fn a_url_with_a_kept_scheme_and_a_dotless_host_is_defanged() {
 }
 
 #[test]
+fn a_bracket_ends_a_scheme_less_url_and_an_email_keeps_its_path_out() {
+    // The path of `host/path` ends at a `[`, as a URL's does: no
+    // `http://a.com/[dot` with half a marker in it.
+    assert_eq!(found("a.com/[dot]"), [row("domain", "a.com", false)]);
+    assert_eq!(
+        found("see evil.com/gate.php[.]"),
+        [row("url", "http://evil.com/gate.php", false)]
+    );
+    // An email before a path or a marker is the email, not a URL of its
+    // domain: a URL query defanged twice reads the same.
+    for (text, email) in [
+        ("a@a.com/[dot]", "a@a.com"),
+        ("x?a=a@a.com://[dot]", "a@a.com"),
+        ("b@a.com/x", "b@a.com"),
+    ] {
+        assert_eq!(found(text), [row("email", email, false)], "{text}");
+        let once = defang(text);
+        assert!(extract(&once).all(|m| m.is_defanged()), "{once}");
+        assert_eq!(defang(&once), once, "{text}");
+    }
+}
+
+#[test]
 fn markdown_emphasis_around_a_defanged_url() {
     // `*` and `_` before a scheme are emphasis, not part of the scheme.
     for (text, live) in [

@@ -684,16 +684,19 @@ fn classify(
         out.push((a, z, ioc));
         return;
     }
-    // scheme-less URL: host/path
+    // scheme-less URL: host/path, whose path ends at a `[` as a URL's does
+    // (`a.com/[dot]` is a domain before a marker, not `http://a.com/[dot`)
     if let Some(k) = t.find('/') {
         let (host, path) = t.split_at(k);
+        let path = &path[..path.find('[').unwrap_or(path.len())];
         if path.len() > 1
             && !path.starts_with("//")
             && !path.contains("://")
             && matches!(accept(host, marked(a, a + k)), Some(Ioc::Domain(_)))
         {
-            if let Ok(ioc @ Ioc::Url(_)) = Ioc::parse(&format!("http://{t}")) {
-                out.push((a, z, ioc));
+            let url = &t[..k + path.len()];
+            if let Ok(ioc @ Ioc::Url(_)) = Ioc::parse(&format!("http://{url}")) {
+                out.push((a, a + url.len(), ioc));
                 return;
             }
         }
@@ -706,6 +709,18 @@ fn classify(
         {
             if let Ok(ioc) = Ioc::parse(&format!("{ip}:{port}")) {
                 out.push((a, z, ioc));
+                return;
+            }
+        }
+    }
+    // an email before other text (`a@a.com/[dot]`, `a@a.com://` in a URL's
+    // query): the email, then the rest. Split at its `@` below, it would be
+    // lost, and the same text defanged once more would be read otherwise.
+    if let Some(k) = t.find(['|', '/', ':', '[', ']', '%']) {
+        if t[..k].contains('@') {
+            if let Some(ioc @ Ioc::Email(_)) = accept(&t[..k], marked(a, a + k)) {
+                out.push((a, a + k, ioc));
+                classify(v, a + k + 1, z, marked, out, depth + 1);
                 return;
             }
         }
