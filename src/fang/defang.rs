@@ -109,7 +109,9 @@ impl DefangStyle {
         Ok(())
     }
 
-    fn scheme(&self, out: &mut impl fmt::Write, scheme: &str) -> fmt::Result {
+    /// Writes `scheme`, defanged where it has a defanged form (`hxxp`,
+    /// `fxp`); says whether it had one.
+    fn scheme(&self, out: &mut impl fmt::Write, scheme: &str) -> Result<bool, fmt::Error> {
         let x = if self.upper_x { 'X' } else { 'x' };
         let lower = scheme.to_ascii_lowercase();
         match lower.as_str() {
@@ -117,15 +119,19 @@ impl DefangStyle {
                 out.write_char(scheme.chars().next().unwrap_or('h'))?;
                 out.write_char(x)?;
                 out.write_char(x)?;
-                out.write_str(scheme.get(3..).unwrap_or(""))
+                out.write_str(scheme.get(3..).unwrap_or(""))?;
             }
             "ftp" | "ftps" => {
                 out.write_char(scheme.chars().next().unwrap_or('f'))?;
                 out.write_char(x)?;
-                out.write_str(scheme.get(2..).unwrap_or(""))
+                out.write_str(scheme.get(2..).unwrap_or(""))?;
             }
-            _ => out.write_str(scheme),
+            _ => {
+                out.write_str(scheme)?;
+                return Ok(false);
+            }
         }
+        Ok(true)
     }
 
     /// Writes one live indicator `text` of the kind of `ioc`, defanged.
@@ -185,14 +191,10 @@ impl DefangStyle {
             None => ("", auth),
         };
         if let Some((scheme, _)) = split {
-            self.scheme(out, scheme)?;
             // A scheme kept as it is (`ws`, `tcp`) before a host with no
             // dot to bracket (`ws://3232235777/`, a decimal IPv4 address)
             // would leave the URL live: its `:` is bracketed then.
-            let kept = !matches!(
-                scheme.to_ascii_lowercase().as_str(),
-                "http" | "https" | "ftp" | "ftps"
-            );
+            let kept = !self.scheme(out, scheme)?;
             if self.bracket_colon || (kept && !host.contains(['.', '['])) {
                 self.sep(out, ':')?;
                 out.write_str("//")?;
